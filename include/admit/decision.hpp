@@ -94,7 +94,7 @@ class Decision {
   /// Implementation state, reused across evaluations.
   struct Scratch {
     std::vector<std::int64_t> registers;
-    const void* bound_program = nullptr;
+    std::uint64_t bound_serial = 0;  ///< which compiled program the constants belong to
   };
 
  private:

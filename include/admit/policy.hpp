@@ -32,6 +32,7 @@ class Applicant;
 class Decision;
 namespace internal {
 struct CompiledPolicy;
+struct PolicyFactory;
 }
 
 /// Guards on every input, so a hostile or broken rule file is a diagnostic, never a crash or a hang.
@@ -158,7 +159,7 @@ class Policy {
   const internal::CompiledPolicy& compiled() const noexcept { return *impl_; }
 
  private:
-  friend struct internal::CompiledPolicy;
+  friend struct internal::PolicyFactory;
   explicit Policy(std::unique_ptr<internal::CompiledPolicy> impl);
   std::unique_ptr<internal::CompiledPolicy> impl_;
 };

@@ -1,0 +1,525 @@
+// Binding applicant records to a policy's fact slots. Names are looked up here, once per record;
+// evaluation then reads slots only. Buffers are sized once per Applicant and reused across records.
+
+#include "admit/applicant.hpp"
+
+#include <fmt/format.h>
+
+#include "admit/policy.hpp"
+#include "admit/resident_id.hpp"
+#include "json/json_reader.hpp"
+#include "policy/applicant_storage.hpp"
+#include "policy/compiled_policy.hpp"
+#include "vm/ops.hpp"
+
+namespace admit {
+
+using internal::CompiledPolicy;
+using internal::FactDef;
+using internal::JsonReader;
+using internal::JsonToken;
+using internal::ListDef;
+using internal::TypeKind;
+
+namespace {
+
+// Values echoed in messages are shortened, and anything that could be an ID number is masked.
+std::string printable(std::string_view value) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < value.size() && out.size() < 48) {
+    std::size_t j = i;
+    while (j < value.size() && ((value[j] >= '0' && value[j] <= '9') || value[j] == 'X' || value[j] == 'x')) ++j;
+    if (j - i >= 6) {
+      out += mask_resident_id(value.substr(i, j - i));
+      i = j;
+    } else if (j > i) {
+      out.append(value.substr(i, j - i));
+      i = j;
+    } else {
+      out += value[i++];
+    }
+  }
+  if (i < value.size()) out += "…";
+  return out;
+}
+
+constexpr std::uint32_t kListFlag = 0x40000000u;
+
+}  // namespace
+
+Applicant::Storage::Storage(const CompiledPolicy& p) : policy(&p) {
+  slots.assign(p.slot_count, 0);
+  present.assign(p.slot_count, 0);
+  std::size_t string_total = p.string_count;
+  list_string_base.resize(p.lists.size());
+  for (std::size_t l = 0; l < p.lists.size(); ++l) {
+    list_string_base[l] = static_cast<std::uint32_t>(string_total);
+    string_total += static_cast<std::size_t>(p.lists[l].max_items) * p.lists[l].string_fields;
+  }
+  strings.resize(string_total);
+  views.resize(string_total);
+  lists.resize(p.lists.size());
+  records.resize(p.lists.size());
+  for (std::size_t l = 0; l < p.lists.size(); ++l) {
+    const ListDef& def = p.lists[l];
+    records[l].assign(static_cast<std::size_t>(def.max_items) * std::max<std::size_t>(def.fields.size(), 1), 0);
+    record_present.emplace_back(static_cast<std::size_t>(def.max_items) * def.fields.size(), 0);
+    lists[l] = internal::vm::ListView{records[l].data(), 0, static_cast<std::uint32_t>(def.fields.size())};
+    slots[def.slot] = internal::vm::slot_of(&lists[l]);
+  }
+  std::size_t words = (p.certificate_infos.size() + 63) / 64;
+  verified.assign(words, 0);
+  submitted.assign(words, 0);
+}
+
+void Applicant::Storage::clear() noexcept {
+  std::fill(present.begin(), present.end(), 0);
+  for (std::size_t l = 0; l < lists.size(); ++l) {
+    lists[l].count = 0;
+    std::fill(record_present[l].begin(), record_present[l].end(), 0);
+  }
+  std::fill(verified.begin(), verified.end(), 0);
+  std::fill(submitted.begin(), submitted.end(), 0);
+}
+
+Applicant::Applicant(const Policy& policy)
+    : policy_(&policy), storage_(std::make_unique<Storage>(policy.compiled())) {}
+Applicant::~Applicant() = default;
+Applicant::Applicant(Applicant&&) noexcept = default;
+Applicant& Applicant::operator=(Applicant&&) noexcept = default;
+
+void Applicant::clear() noexcept {
+  storage_->clear();
+  id_.clear();
+}
+
+void Applicant::set_id(std::string_view id) { id_.assign(id); }
+
+FactHandle Applicant::find_fact(std::string_view path) const noexcept {
+  const CompiledPolicy& p = *storage_->policy;
+  std::string key(path);
+  if (auto it = p.fact_by_path.find(key); it != p.fact_by_path.end()) return FactHandle{it->second};
+  if (auto it = p.list_by_path.find(key); it != p.list_by_path.end()) return FactHandle{kListFlag | it->second};
+  return FactHandle{};
+}
+
+FactHandle Applicant::find_field(FactHandle list, std::string_view field) const noexcept {
+  if (!list || !(list.index & kListFlag)) return FactHandle{};
+  const ListDef& def = storage_->policy->lists[list.index & ~kListFlag];
+  auto it = def.field_index.find(std::string(field));
+  return it == def.field_index.end() ? FactHandle{} : FactHandle{it->second};
+}
+
+namespace {
+
+const FactDef* scalar_fact(const CompiledPolicy& p, FactHandle h) {
+  if (!h || (h.index & kListFlag) || h.index >= p.facts.size()) return nullptr;
+  return &p.facts[h.index];
+}
+
+}  // namespace
+
+bool Applicant::set_bool(FactHandle fact, bool value) noexcept {
+  const FactDef* f = scalar_fact(*storage_->policy, fact);
+  if (!f || f->type.kind != TypeKind::boolean) return false;
+  storage_->set(f->slot, value);
+  return true;
+}
+
+bool Applicant::set_int(FactHandle fact, std::int64_t value) noexcept {
+  const FactDef* f = scalar_fact(*storage_->policy, fact);
+  if (!f) return false;
+  if (f->type.kind == TypeKind::integer) {
+    storage_->set(f->slot, value);
+    return true;
+  }
+  if (f->type.kind == TypeKind::decimal) {
+    std::int64_t units = 0;
+    if (__builtin_mul_overflow(value, Decimal::kOne, &units)) return false;
+    storage_->set(f->slot, units);
+    return true;
+  }
+  return false;
+}
+
+bool Applicant::set_decimal(FactHandle fact, Decimal value) noexcept {
+  const FactDef* f = scalar_fact(*storage_->policy, fact);
+  if (!f || f->type.kind != TypeKind::decimal) return false;
+  storage_->set(f->slot, value.units());
+  return true;
+}
+
+bool Applicant::set_date(FactHandle fact, Date value) noexcept {
+  const FactDef* f = scalar_fact(*storage_->policy, fact);
+  if (!f || f->type.kind != TypeKind::date) return false;
+  storage_->set(f->slot, value.days());
+  return true;
+}
+
+bool Applicant::set_string(FactHandle fact, std::string_view value) {
+  const CompiledPolicy& p = *storage_->policy;
+  const FactDef* f = scalar_fact(p, fact);
+  if (!f) return false;
+  if (f->type.kind == TypeKind::enumeration) {
+    const auto& e = p.enums[f->type.id];
+    auto it = e.index.find(std::string(value));
+    if (it == e.index.end()) return false;
+    storage_->set(f->slot, it->second);
+    return true;
+  }
+  if (f->type.kind != TypeKind::string) return false;
+  storage_->set_string(f->slot, f->string_index, value);
+  return true;
+}
+
+int Applicant::add_record(FactHandle list) {
+  if (!list || !(list.index & kListFlag)) return -1;
+  std::uint32_t l = list.index & ~kListFlag;
+  const ListDef& def = storage_->policy->lists[l];
+  auto& view = storage_->lists[l];
+  if (view.count >= def.max_items) return -1;
+  return static_cast<int>(view.count++);
+}
+
+namespace {
+template <typename Fn>
+bool with_field(Applicant::Storage& s, FactHandle list, int record, FactHandle field, Fn&& fn) {
+  if (!list || !(list.index & kListFlag) || !field) return false;
+  std::uint32_t l = list.index & ~kListFlag;
+  const ListDef& def = s.policy->lists[l];
+  if (record < 0 || static_cast<std::uint32_t>(record) >= s.lists[l].count || field.index >= def.fields.size()) return false;
+  return fn(l, static_cast<std::uint32_t>(record), def.fields[field.index]);
+}
+}  // namespace
+
+bool Applicant::set_field_string(FactHandle list, int record, FactHandle field, std::string_view value) {
+  return with_field(*storage_, list, record, field, [&](std::uint32_t l, std::uint32_t r, const FactDef& f) {
+    if (f.type.kind == TypeKind::enumeration) {
+      const auto& e = storage_->policy->enums[f.type.id];
+      auto it = e.index.find(std::string(value));
+      if (it == e.index.end()) return false;
+      storage_->set_field(l, r, f.slot, it->second);
+      return true;
+    }
+    if (f.type.kind != TypeKind::string) return false;
+    storage_->set_field_string(l, r, f, value);
+    return true;
+  });
+}
+
+bool Applicant::set_field_int(FactHandle list, int record, FactHandle field, std::int64_t value) noexcept {
+  return with_field(*storage_, list, record, field, [&](std::uint32_t l, std::uint32_t r, const FactDef& f) {
+    if (f.type.kind == TypeKind::integer) {
+      storage_->set_field(l, r, f.slot, value);
+      return true;
+    }
+    std::int64_t units = 0;
+    if (f.type.kind != TypeKind::decimal || __builtin_mul_overflow(value, Decimal::kOne, &units)) return false;
+    storage_->set_field(l, r, f.slot, units);
+    return true;
+  });
+}
+
+bool Applicant::set_field_decimal(FactHandle list, int record, FactHandle field, Decimal value) noexcept {
+  return with_field(*storage_, list, record, field, [&](std::uint32_t l, std::uint32_t r, const FactDef& f) {
+    if (f.type.kind != TypeKind::decimal) return false;
+    storage_->set_field(l, r, f.slot, value.units());
+    return true;
+  });
+}
+
+bool Applicant::set_field_bool(FactHandle list, int record, FactHandle field, bool value) noexcept {
+  return with_field(*storage_, list, record, field, [&](std::uint32_t l, std::uint32_t r, const FactDef& f) {
+    if (f.type.kind != TypeKind::boolean) return false;
+    storage_->set_field(l, r, f.slot, value);
+    return true;
+  });
+}
+
+bool Applicant::set_field_date(FactHandle list, int record, FactHandle field, Date value) noexcept {
+  return with_field(*storage_, list, record, field, [&](std::uint32_t l, std::uint32_t r, const FactDef& f) {
+    if (f.type.kind != TypeKind::date) return false;
+    storage_->set_field(l, r, f.slot, value.days());
+    return true;
+  });
+}
+
+bool Applicant::set_verified(std::string_view certificate_id) noexcept {
+  const auto& ids = storage_->policy->certificate_by_id;
+  auto it = ids.find(std::string(certificate_id));
+  if (it == ids.end()) return false;
+  storage_->verified[it->second / 64] |= std::uint64_t{1} << (it->second % 64);
+  return true;
+}
+
+bool Applicant::set_submitted(std::string_view certificate_id) noexcept {
+  const auto& ids = storage_->policy->certificate_by_id;
+  auto it = ids.find(std::string(certificate_id));
+  if (it == ids.end()) return false;
+  storage_->submitted[it->second / 64] |= std::uint64_t{1} << (it->second % 64);
+  return true;
+}
+
+bool Applicant::finish(BindError* error) {
+  Storage& s = *storage_;
+  const CompiledPolicy& p = *s.policy;
+  auto fail = [&](std::string field, std::string message) {
+    if (error) {
+      error->field = std::move(field);
+      error->message = std::move(message);
+      error->offset = 0;
+    }
+    return false;
+  };
+  for (const FactDef& f : p.facts) {
+    if (s.present[f.slot]) continue;
+    if (!f.has_default) return fail(f.path, fmt::format("missing `{}` (the policy gives it no default)", f.path));
+    if (f.type.kind == TypeKind::string)
+      s.set_string(f.slot, f.string_index, f.default_text);
+    else
+      s.set(f.slot, f.default_slot);
+  }
+  for (std::size_t l = 0; l < p.lists.size(); ++l) {
+    const ListDef& def = p.lists[l];
+    for (std::uint32_t r = 0; r < s.lists[l].count; ++r) {
+      for (const FactDef& f : def.fields) {
+        std::size_t at = static_cast<std::size_t>(r) * def.fields.size() + f.slot;
+        if (s.record_present[l][at]) continue;
+        if (!f.has_default)
+          return fail(fmt::format("{}[{}].{}", def.path, r, f.path),
+                      fmt::format("missing `{}` in record {} of `{}` (no default)", f.path, r, def.path));
+        if (f.type.kind == TypeKind::string)
+          s.set_field_string(static_cast<std::uint32_t>(l), r, f, f.default_text);
+        else
+          s.set_field(static_cast<std::uint32_t>(l), r, f.slot, f.default_slot);
+      }
+    }
+  }
+  return true;
+}
+
+// --- JSON ----------------------------------------------------------------------------------------
+
+namespace {
+
+class JsonBinder {
+ public:
+  JsonBinder(Applicant& applicant, Applicant::Storage& storage, std::string_view text, BindError* error,
+             const BindOptions& options)
+      : applicant_(applicant), s_(storage), p_(*storage.policy), reader_(text), error_(error), options_(options) {}
+
+  bool run() {
+    JsonToken t = reader_.next();
+    if (t == JsonToken::error) return json_error();
+    if (t != JsonToken::begin_object) return fail("", "an applicant record must be a JSON object");
+    if (!object("")) return false;
+    t = reader_.next();
+    if (t == JsonToken::error) return json_error();
+    return true;
+  }
+
+ private:
+  bool fail(std::string field, std::string message) {
+    if (error_) {
+      error_->field = std::move(field);
+      error_->message = std::move(message);
+      error_->offset = reader_.token_offset();
+    }
+    return false;
+  }
+  bool json_error() {
+    if (error_) {
+      error_->field.clear();
+      error_->message = fmt::format("invalid JSON: {}", reader_.error_message());
+      error_->offset = reader_.error_offset();
+    }
+    return false;
+  }
+
+  bool object(const std::string& prefix) {
+    for (;;) {
+      JsonToken t = reader_.next();
+      if (t == JsonToken::end_object) return true;
+      if (t == JsonToken::error) return json_error();
+      // t == key
+      std::string path = prefix.empty() ? std::string(reader_.text()) : prefix + "." + std::string(reader_.text());
+      if (!member(path, prefix.empty())) return false;
+    }
+  }
+
+  bool member(const std::string& path, bool top) {
+    if (top && (path == "verified" || path == "submitted")) return certificates(path == "verified");
+    auto fact_it = p_.fact_by_path.find(path);
+    auto list_it = p_.list_by_path.find(path);
+    if (top && path == "id") {
+      JsonToken t = reader_.next();
+      if (t == JsonToken::error) return json_error();
+      if (t != JsonToken::string) return fail("id", "`id` must be a string");
+      applicant_.set_id(reader_.text());
+      if (fact_it != p_.fact_by_path.end()) return scalar_value(p_.facts[fact_it->second], path, t, nullptr);
+      return true;
+    }
+    JsonToken t = reader_.next();
+    if (t == JsonToken::error) return json_error();
+    if (fact_it != p_.fact_by_path.end()) {
+      const FactDef& f = p_.facts[fact_it->second];
+      if (s_.present[f.slot]) return fail(path, fmt::format("`{}` is given twice", path));
+      return scalar_value(f, path, t, nullptr);
+    }
+    if (list_it != p_.list_by_path.end()) return list(list_it->second, path, t);
+    if (t == JsonToken::begin_object && has_prefix(path)) return object(path);
+    if (options_.reject_unknown_fields) return fail(path, fmt::format("`{}` is not a fact of this policy", path));
+    return t == JsonToken::begin_object || t == JsonToken::begin_array ? (reader_.skip_value() || json_error()) : true;
+  }
+
+  bool has_prefix(const std::string& path) const {
+    std::string prefix = path + ".";
+    for (const auto& [name, index] : p_.fact_by_path)
+      if (name.compare(0, prefix.size(), prefix) == 0) return true;
+    for (const auto& [name, index] : p_.list_by_path)
+      if (name.compare(0, prefix.size(), prefix) == 0) return true;
+    return false;
+  }
+
+  bool certificates(bool verified) {
+    const char* what = verified ? "verified" : "submitted";
+    JsonToken t = reader_.next();
+    if (t == JsonToken::error) return json_error();
+    if (t == JsonToken::null_value) return true;
+    if (t != JsonToken::begin_array) return fail(what, fmt::format("`{}` must be a list of certificate ids", what));
+    for (;;) {
+      t = reader_.next();
+      if (t == JsonToken::end_array) return true;
+      if (t == JsonToken::error) return json_error();
+      if (t != JsonToken::string) return fail(what, fmt::format("`{}` must contain certificate ids (strings)", what));
+      std::string_view id = reader_.text();
+      bool ok = verified ? applicant_.set_verified(id) : applicant_.set_submitted(id);
+      if (!ok) return fail(what, fmt::format("unknown certificate `{}` in `{}`", printable(id), what));
+    }
+  }
+
+  // Writes one scalar value: to a top-level slot (record == nullptr) or a list record field.
+  struct RecordTarget {
+    std::uint32_t list;
+    std::uint32_t record;
+  };
+
+  bool scalar_value(const FactDef& f, const std::string& path, JsonToken t, const RecordTarget* target) {
+    auto store = [&](std::int64_t v) {
+      if (target)
+        s_.set_field(target->list, target->record, f.slot, v);
+      else
+        s_.set(f.slot, v);
+      return true;
+    };
+    if (t == JsonToken::null_value) return true;  // absent: the default applies, or it is reported missing
+    std::string_view text = reader_.text();
+    switch (f.type.kind) {
+      case TypeKind::boolean:
+        if (t == JsonToken::true_value || t == JsonToken::false_value) return store(t == JsonToken::true_value);
+        return fail(path, fmt::format("`{}` must be true or false", path));
+      case TypeKind::integer: {
+        if (t != JsonToken::number) return fail(path, fmt::format("`{}` must be a whole number", path));
+        std::int64_t v = 0;
+        bool negative = text.front() == '-';
+        for (std::size_t i = negative ? 1 : 0; i < text.size(); ++i) {
+          char c = text[i];
+          if (c < '0' || c > '9')
+            return fail(path, fmt::format("`{}` must be a whole number, found {}", path, printable(text)));
+          if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, c - '0', &v))
+            return fail(path, fmt::format("`{}` is too large", path));
+        }
+        return store(negative ? -v : v);
+      }
+      case TypeKind::decimal: {
+        if (t != JsonToken::number) return fail(path, fmt::format("`{}` must be a number", path));
+        auto d = Decimal::parse(text);
+        if (!d)
+          return fail(path, fmt::format("`{}` must be a number with at most 6 decimals and no exponent, found {}", path,
+                                        printable(text)));
+        return store(d->units());
+      }
+      case TypeKind::date: {
+        if (t != JsonToken::string) return fail(path, fmt::format("`{}` must be a date string \"YYYY-MM-DD\"", path));
+        auto d = Date::parse(text);
+        if (!d) return fail(path, fmt::format("`{}` is not a real date (YYYY-MM-DD): \"{}\"", path, printable(text)));
+        return store(d->days());
+      }
+      case TypeKind::enumeration: {
+        if (t != JsonToken::string) return fail(path, fmt::format("`{}` must be a string naming a value", path));
+        const auto& e = p_.enums[f.type.id];
+        auto it = e.index.find(std::string(text));
+        if (it == e.index.end())
+          return fail(path, fmt::format("`{}` has unknown value \"{}\" (expected one of: {})", path, printable(text),
+                                        fmt::join(e.values, ", ")));
+        return store(it->second);
+      }
+      case TypeKind::string: {
+        if (t != JsonToken::string) return fail(path, fmt::format("`{}` must be a string", path));
+        if (target)
+          s_.set_field_string(target->list, target->record, f, text);
+        else
+          s_.set_string(f.slot, f.string_index, text);
+        return true;
+      }
+      default: return fail(path, "unsupported fact type");
+    }
+  }
+
+  bool list(std::uint32_t l, const std::string& path, JsonToken t) {
+    const ListDef& def = p_.lists[l];
+    if (t == JsonToken::null_value) return true;
+    if (t != JsonToken::begin_array) return fail(path, fmt::format("`{}` must be a list of objects", path));
+    if (s_.lists[l].count != 0) return fail(path, fmt::format("`{}` is given twice", path));
+    for (;;) {
+      t = reader_.next();
+      if (t == JsonToken::end_array) return true;
+      if (t == JsonToken::error) return json_error();
+      std::uint32_t record = s_.lists[l].count;
+      std::string record_path = fmt::format("{}[{}]", path, record);
+      if (t != JsonToken::begin_object) return fail(record_path, fmt::format("`{}` must be an object", record_path));
+      if (record >= def.max_items)
+        return fail(path, fmt::format("`{}` has more than {} records (max_items)", path, def.max_items));
+      ++s_.lists[l].count;
+      RecordTarget target{l, record};
+      for (;;) {
+        t = reader_.next();
+        if (t == JsonToken::end_object) break;
+        if (t == JsonToken::error) return json_error();
+        std::string field(reader_.text());
+        std::string field_path = record_path + "." + field;
+        t = reader_.next();
+        if (t == JsonToken::error) return json_error();
+        auto it = def.field_index.find(field);
+        if (it == def.field_index.end()) {
+          if (options_.reject_unknown_fields) return fail(field_path, fmt::format("`{}` is not a field of `{}`", field, path));
+          if ((t == JsonToken::begin_object || t == JsonToken::begin_array) && !reader_.skip_value()) return json_error();
+          continue;
+        }
+        const FactDef& f = def.fields[it->second];
+        std::size_t at = static_cast<std::size_t>(record) * def.fields.size() + f.slot;
+        if (s_.record_present[l][at]) return fail(field_path, fmt::format("`{}` is given twice", field_path));
+        if (!scalar_value(f, field_path, t, &target)) return false;
+      }
+    }
+  }
+
+  Applicant& applicant_;
+  Applicant::Storage& s_;
+  const CompiledPolicy& p_;
+  JsonReader reader_;
+  BindError* error_;
+  const BindOptions& options_;
+};
+
+}  // namespace
+
+bool Applicant::bind_json(std::string_view json, BindError* error, const BindOptions& options) {
+  clear();
+  JsonBinder binder(*this, *storage_, json, error, options);
+  if (!binder.run()) return false;
+  return finish(error);
+}
+
+}  // namespace admit

@@ -1,0 +1,61 @@
+#pragma once
+// The slots behind an Applicant. Every buffer is sized from the policy once, so binding a record
+// into a warm Applicant only overwrites values (string buffers grow to their largest value).
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "admit/applicant.hpp"
+#include "policy/compiled_policy.hpp"
+#include "vm/ops.hpp"
+
+namespace admit {
+
+struct Applicant::Storage {
+  explicit Storage(const internal::CompiledPolicy& policy);
+  void clear() noexcept;
+
+  void set(std::uint32_t slot, std::int64_t value) noexcept {
+    slots[slot] = value;
+    present[slot] = 1;
+  }
+  void set_string(std::uint32_t slot, std::uint32_t string_index, std::string_view value) {
+    strings[string_index].assign(value);
+    views[string_index] = strings[string_index];
+    set(slot, internal::vm::slot_of(&views[string_index]));
+  }
+  void set_field(std::uint32_t list, std::uint32_t record, std::uint32_t field, std::int64_t value) noexcept {
+    const auto stride = lists[list].stride;
+    records[list][static_cast<std::size_t>(record) * stride + field] = value;
+    record_present[list][static_cast<std::size_t>(record) * stride + field] = 1;
+  }
+  void set_field_string(std::uint32_t list, std::uint32_t record, const internal::FactDef& field, std::string_view value) {
+    const auto& def = policy->lists[list];
+    std::size_t index = list_string_base[list] + static_cast<std::size_t>(record) * def.string_fields + field.string_index;
+    strings[index].assign(value);
+    views[index] = strings[index];
+    set_field(list, record, field.slot, internal::vm::slot_of(&views[index]));
+  }
+  bool is_verified(std::uint32_t certificate) const noexcept {
+    return (verified[certificate / 64] >> (certificate % 64)) & 1u;
+  }
+  bool is_submitted(std::uint32_t certificate) const noexcept {
+    return (submitted[certificate / 64] >> (certificate % 64)) & 1u;
+  }
+
+  const internal::CompiledPolicy* policy;
+  std::vector<std::int64_t> slots;
+  std::vector<std::uint8_t> present;
+  std::vector<std::string> strings;
+  std::vector<std::string_view> views;
+  std::vector<std::uint32_t> list_string_base;
+  std::vector<internal::vm::ListView> lists;
+  std::vector<std::vector<std::int64_t>> records;
+  std::vector<std::vector<std::uint8_t>> record_present;
+  std::vector<std::uint64_t> verified;
+  std::vector<std::uint64_t> submitted;
+};
+
+}  // namespace admit

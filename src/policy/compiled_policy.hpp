@@ -1,0 +1,135 @@
+#pragma once
+// Everything a compiled policy holds: the public tables (ids, labels), the fact layout the applicant
+// binds into, and the program with one segment per condition. Immutable after compilation.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "admit/policy.hpp"
+#include "diag/source_file.hpp"
+#include "vm/program.hpp"
+
+namespace admit::internal {
+
+enum class TypeKind : std::uint8_t { error, boolean, integer, decimal, date, string, enumeration, list, record };
+
+/// A static type. Enums carry their enum id; lists and records the list fact's id.
+struct Type {
+  TypeKind kind = TypeKind::error;
+  std::uint32_t id = 0;
+  bool resident_id = false;  // a string holding a resident ID number (masked in traces)
+  friend bool operator==(const Type&, const Type&) = default;
+};
+
+struct EnumDef {
+  std::string name;  // the fact path that declared it, or a built-in name ("gender")
+  std::vector<std::string> values;
+  std::vector<std::string> labels;
+  std::unordered_map<std::string, std::uint32_t> index;
+};
+
+/// A scalar fact (top-level or a list field).
+struct FactDef {
+  std::string path;      // "hukou.zone"; for a list field, the field name ("kind")
+  Type type;
+  std::string label;
+  std::string source;
+  bool has_default = false;
+  std::int64_t default_slot = 0;  // encoded default (strings: index into string_defaults)
+  std::string default_text;       // string default
+  std::uint32_t slot = 0;         // register / slot index (top-level), field index (list field)
+  std::uint32_t string_index = UINT32_MAX;  // strings: which string buffer of the applicant
+  std::size_t offset = 0;         // declaration offset in the rule file
+};
+
+struct ListDef {
+  std::string path;
+  std::string label;
+  std::string source;
+  std::vector<FactDef> fields;
+  std::unordered_map<std::string, std::uint32_t> field_index;
+  std::uint32_t max_items = 16;
+  std::uint32_t slot = 0;
+  std::uint32_t string_fields = 0;  // how many string fields each record has
+  bool has_default = true;          // an absent list is empty
+};
+
+struct Requirement {
+  std::uint32_t certificate = 0;
+  std::optional<vm::Segment> condition;
+};
+
+struct Substitute {
+  std::string id;
+  std::string label;
+  std::vector<std::uint32_t> all_of;
+  std::optional<vm::Segment> condition;
+};
+
+struct CertificateDef {
+  std::vector<Substitute> substitutes;
+};
+
+struct CheckDef {
+  vm::Segment condition;
+  std::string expression;
+  std::size_t offset = 0;
+};
+
+struct GroupDef {
+  vm::Segment condition;
+  std::string expression;
+  std::size_t offset = 0;
+  std::vector<Requirement> requirements;
+};
+
+struct PointsItemDef {
+  vm::Segment value;
+  std::optional<vm::Segment> condition;
+  bool value_is_decimal = true;
+  std::string expression;
+  std::size_t offset = 0;
+};
+
+struct CompiledPolicy {
+  std::unique_ptr<SourceFile> source;
+
+  // Public tables.
+  PolicyMetadata metadata;
+  std::vector<FactInfo> fact_infos;
+  std::vector<CheckInfo> check_infos;
+  std::vector<GroupInfo> group_infos;
+  std::vector<PointsItemInfo> points_infos;
+  std::optional<Decimal> points_cap;
+  std::vector<CertificateInfo> certificate_infos;
+  std::vector<PolicyTest> tests;
+
+  // Layout.
+  std::vector<EnumDef> enums;
+  std::vector<FactDef> facts;   // scalar top-level facts, slot = index
+  std::vector<ListDef> lists;   // list facts; their slot is a register too
+  std::uint32_t slot_count = 0; // facts + lists
+  std::uint32_t string_count = 0;
+  std::unordered_map<std::string, std::uint32_t> fact_by_path;  // -> facts index
+  std::unordered_map<std::string, std::uint32_t> list_by_path;  // -> lists index
+  std::unordered_map<std::string, std::uint32_t> certificate_by_id;
+
+  // Logic.
+  vm::Program program;
+  std::vector<CheckDef> checks;
+  std::vector<GroupDef> groups;
+  std::vector<PointsItemDef> points_items;
+  std::vector<CertificateDef> certificates;
+
+  // For the public Policy.
+  std::string file;
+};
+
+/// Wraps a finished CompiledPolicy in the public, shareable Policy.
+std::shared_ptr<const Policy> make_policy(std::unique_ptr<CompiledPolicy> compiled);
+
+}  // namespace admit::internal

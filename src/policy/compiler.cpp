@@ -1,0 +1,760 @@
+// The compile driver: rule file -> CompiledPolicy, reporting every problem it can find in one run.
+
+#include <algorithm>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <yaml-cpp/yaml.h>
+
+#include "admit/policy.hpp"
+#include "expr/parse.hpp"
+#include "policy/compiled_policy.hpp"
+#include "policy/test_loader.hpp"
+#include "policy/yaml_util.hpp"
+#include "sema/expression_compiler.hpp"
+#include "util/did_you_mean.hpp"
+
+namespace admit {
+namespace internal {
+namespace {
+
+const std::regex kIdPattern("[A-Za-z][A-Za-z0-9_]*");
+
+class Compiler {
+ public:
+  Compiler(std::unique_ptr<CompiledPolicy> policy, const CompileOptions& options)
+      : policy_(std::move(policy)),
+        options_(options),
+        sink_(*policy_->source),
+        yaml_(sink_, policy_->source->text(), options.limits.max_yaml_depth),
+        exprs_(*policy_, sink_, options.limits) {}
+
+  CompileResult run(const std::string* sibling_tests_path) {
+    CompileResult result;
+    const std::string& text = policy_->source->text();
+    YAML::Node root;
+    if (!yaml_.load(text, root)) return finish_failed();
+    if (!root.IsMap()) {
+      sink_.error("schema", "a policy file must be a YAML mapping with `admit:`, `policy:`, `facts:` ...", 0, 1);
+      return finish_failed();
+    }
+    yaml_.check_keys(root, {"admit", "policy", "facts", "let", "certificates", "eligibility", "groups", "points", "tests"},
+                     "a policy file");
+    load_version(root);
+    load_metadata(root["policy"], root);
+    load_facts(root["facts"]);
+    program().fact_count = policy_->slot_count;
+    load_certificate_ids(root["certificates"]);
+    exprs_.set_metadata(policy_->metadata);
+    load_lets(root["let"]);
+    load_certificate_substitutes(root["certificates"]);
+    load_eligibility(root["eligibility"]);
+    load_groups(root["groups"], root);
+    load_points(root["points"]);
+    if (!sink_.has_errors()) exprs_.finish();
+    build_public_tables();
+    TestLoader tests(sink_, yaml_, *policy_);
+    tests.load(root["tests"], policy_->source->name());
+    if (sibling_tests_path && options_.load_sibling_tests) {
+      std::error_code ec;
+      if (std::filesystem::exists(*sibling_tests_path, ec)) tests.load_file(*sibling_tests_path, options_.limits);
+    }
+    result.diagnostics = std::move(sink_.diagnostics());
+    for (auto& d : tests.diagnostics()) result.diagnostics.push_back(std::move(d));
+    if (has_errors(result.diagnostics)) return result;
+    result.policy = make_policy(std::move(policy_));
+    return result;
+  }
+
+ private:
+  vm::Program& program() { return policy_->program; }
+
+  CompileResult finish_failed() {
+    CompileResult r;
+    r.diagnostics = std::move(sink_.diagnostics());
+    return r;
+  }
+
+  ExpressionText expression_text(const YAML::Node& node, std::string& storage, std::unique_ptr<ScalarMap>& map) {
+    storage = node.Scalar();
+    map = std::make_unique<ScalarMap>(ScalarMap::build(policy_->source->text(), yaml_.offset(node), storage));
+    return ExpressionText{storage, map.get()};
+  }
+
+  std::optional<CompiledExpression> compile_expression(const YAML::Node& node, Expect expect, std::string* text_out) {
+    if (!yaml_.expect_scalar(node, "an expression")) return std::nullopt;
+    std::string storage;
+    std::unique_ptr<ScalarMap> map;
+    // YAML reads `when: true` and `value: 30` as scalars too: they are expressions like any other.
+    auto text = expression_text(node, storage, map);
+    if (text_out) *text_out = storage;
+    return exprs_.compile(text, expect);
+  }
+
+  bool valid_id(const YAML::Node& node, std::string_view what) {
+    const std::string& id = node.Scalar();
+    if (std::regex_match(id, kIdPattern)) return true;
+    yaml_.error(node, "bad-id",
+                fmt::format("{} `{}` must start with a letter and use only letters, digits and `_`", what, id));
+    return false;
+  }
+
+  void load_version(const YAML::Node& root) {
+    YAML::Node v = root["admit"];
+    if (!v) {
+      sink_.error("schema", "missing `admit: 1` (the format version) at the top of the file", 0, 1).help =
+          "add `admit: 1` as the first line";
+      return;
+    }
+    if (!yaml_.expect_scalar(v, "the format version")) return;
+    if (v.Scalar() != "1")
+      yaml_.error(v, "schema", fmt::format("unsupported format version `{}`; this admit reads version 1", v.Scalar()));
+  }
+
+  void load_metadata(const YAML::Node& node, const YAML::Node& root) {
+    PolicyMetadata& m = policy_->metadata;
+    if (!node) {
+      yaml_.error(root, "schema", "missing `policy:` (id, title, year, grade)");
+      return;
+    }
+    if (!yaml_.expect_map(node, "`policy`")) return;
+    yaml_.check_keys(node, {"id", "title", "jurisdiction", "year", "grade", "age_cutoff", "notes"}, "`policy`");
+    if (auto id = node["id"]; yaml_.required(node, id, "id") && yaml_.expect_scalar(id, "the policy id")) m.id = id.Scalar();
+    if (auto t = node["title"]; t && yaml_.expect_scalar(t, "the title")) m.title = t.Scalar();
+    if (auto j = node["jurisdiction"]; j && yaml_.expect_scalar(j, "the jurisdiction")) m.jurisdiction = j.Scalar();
+    if (auto y = node["year"]) {
+      auto v = yaml_.integer(y, "the year");
+      if (v && (*v < 2000 || *v > 2100)) yaml_.error(y, "schema", "the year must be between 2000 and 2100");
+      if (v) m.year = static_cast<int>(*v);
+    }
+    if (auto g = node["grade"]) {
+      auto v = yaml_.integer(g, "the grade");
+      if (v && *v != 1 && *v != 7) yaml_.error(g, "schema", "the grade must be 1 (primary) or 7 (junior middle)");
+      if (v) m.grade = static_cast<int>(*v);
+    }
+    if (auto c = node["age_cutoff"]) m.age_cutoff = yaml_.date(c, "the age cutoff");
+  }
+
+  // --- facts --------------------------------------------------------------------------------
+
+  bool parse_type(const YAML::Node& node, FactType& out) {
+    static const std::vector<std::pair<std::string_view, FactType>> kTypes = {
+        {"bool", FactType::boolean}, {"int", FactType::integer},     {"decimal", FactType::decimal},
+        {"date", FactType::date},    {"string", FactType::string},   {"enum", FactType::enumeration},
+        {"resident_id", FactType::resident_id}, {"list", FactType::list}};
+    if (!yaml_.expect_scalar(node, "a type")) return false;
+    for (auto [name, t] : kTypes)
+      if (node.Scalar() == name) {
+        out = t;
+        return true;
+      }
+    std::vector<std::string_view> names;
+    for (auto [name, t] : kTypes) names.push_back(name);
+    auto& d = yaml_.error(node, "unknown-type",
+                          fmt::format("unknown type `{}`; use one of bool, int, decimal, date, string, enum, resident_id, list",
+                                      node.Scalar()));
+    std::string s = did_you_mean(node.Scalar(), names);
+    if (!s.empty()) d.help = fmt::format("did you mean `{}`?", s);
+    return false;
+  }
+
+  // Declares one scalar fact (top-level or list field) into `fact`. Returns false on error.
+  bool declare_scalar(const std::string& path, const YAML::Node& decl, FactType type, FactDef& fact, bool in_list) {
+    fact.path = path;
+    fact.offset = yaml_.offset(decl);
+    if (auto l = decl["label"]; l && yaml_.expect_scalar(l, "a label")) fact.label = l.Scalar();
+    if (auto s = decl["source"]; s && yaml_.expect_scalar(s, "a data source")) fact.source = s.Scalar();
+    switch (type) {
+      case FactType::boolean: fact.type = Type{TypeKind::boolean}; break;
+      case FactType::integer: fact.type = Type{TypeKind::integer}; break;
+      case FactType::decimal: fact.type = Type{TypeKind::decimal}; break;
+      case FactType::date: fact.type = Type{TypeKind::date}; break;
+      case FactType::string: fact.type = Type{TypeKind::string}; break;
+      case FactType::resident_id: fact.type = Type{TypeKind::string, 0, true}; break;
+      case FactType::enumeration: {
+        auto values = decl["values"];
+        if (!values) {
+          yaml_.error(decl, "schema", fmt::format("enum `{}` needs `values:` (a list, or a mapping value -> label)", path));
+          return false;
+        }
+        EnumDef e;
+        e.name = path;
+        if (values.IsSequence()) {
+          for (const auto& v : values) {
+            if (!yaml_.expect_scalar(v, "an enum value") || !valid_id(v, "enum value")) return false;
+            e.values.push_back(v.Scalar());
+            e.labels.emplace_back();
+          }
+        } else if (values.IsMap()) {
+          for (const auto& kv : values) {
+            if (!yaml_.expect_scalar(kv.first, "an enum value") || !valid_id(kv.first, "enum value")) return false;
+            e.values.push_back(kv.first.Scalar());
+            e.labels.push_back(kv.second.IsScalar() ? kv.second.Scalar() : std::string());
+          }
+        } else {
+          yaml_.error(values, "schema", "`values` must be a list or a mapping");
+          return false;
+        }
+        if (e.values.empty()) {
+          yaml_.error(values, "schema", fmt::format("enum `{}` has no values", path));
+          return false;
+        }
+        if (e.values.size() > options_.limits.max_enum_values) {
+          yaml_.error(values, "limit", fmt::format("enum `{}` has {} values; the limit is {}", path, e.values.size(),
+                                                   options_.limits.max_enum_values));
+          return false;
+        }
+        for (std::uint32_t i = 0; i < e.values.size(); ++i) {
+          if (!e.index.emplace(e.values[i], i).second) {
+            yaml_.error(values, "duplicate-id", fmt::format("enum `{}` lists `{}` twice", path, e.values[i]));
+            return false;
+          }
+        }
+        fact.type = Type{TypeKind::enumeration, static_cast<std::uint32_t>(policy_->enums.size())};
+        policy_->enums.push_back(std::move(e));
+        break;
+      }
+      case FactType::list: break;
+    }
+    if (auto def = decl["default"]) {
+      if (!yaml_.expect_scalar(def, "a default value")) return false;
+      if (!encode_default(def, fact)) return false;
+      fact.has_default = true;
+    }
+    (void)in_list;
+    return true;
+  }
+
+  bool encode_default(const YAML::Node& def, FactDef& fact) {
+    const std::string& s = def.Scalar();
+    switch (fact.type.kind) {
+      case TypeKind::boolean:
+        if (s == "true" || s == "false") {
+          fact.default_slot = s == "true";
+          return true;
+        }
+        yaml_.error(def, "type-mismatch", "the default of a bool fact must be `true` or `false`");
+        return false;
+      case TypeKind::integer: {
+        auto v = yaml_.integer(def, "the default");
+        if (!v) return false;
+        fact.default_slot = *v;
+        return true;
+      }
+      case TypeKind::decimal: {
+        auto v = Decimal::parse(s);
+        if (!v) {
+          yaml_.error(def, "type-mismatch", fmt::format("`{}` is not a decimal (at most 6 digits after the point)", s));
+          return false;
+        }
+        fact.default_slot = v->units();
+        return true;
+      }
+      case TypeKind::date: {
+        auto v = yaml_.date(def, "the default");
+        if (!v) return false;
+        fact.default_slot = v->days();
+        return true;
+      }
+      case TypeKind::enumeration: {
+        const EnumDef& e = policy_->enums[fact.type.id];
+        auto it = e.index.find(s);
+        if (it == e.index.end()) {
+          yaml_.error(def, "unknown-enum-value",
+                      fmt::format("default `{}` is not one of the values ({})", s, fmt::join(e.values, ", ")));
+          return false;
+        }
+        fact.default_slot = it->second;
+        return true;
+      }
+      case TypeKind::string:
+        fact.default_text = s;
+        return true;
+      default: return false;
+    }
+  }
+
+  void load_facts(const YAML::Node& node) {
+    if (!node) return;
+    if (!yaml_.expect_map(node, "`facts`")) return;
+    declare_namespace(node, "", 1);
+    policy_->slot_count = static_cast<std::uint32_t>(policy_->facts.size() + policy_->lists.size());
+    // Lists take the slots after the scalar facts.
+    for (std::size_t i = 0; i < policy_->lists.size(); ++i)
+      policy_->lists[i].slot = static_cast<std::uint32_t>(policy_->facts.size() + i);
+    std::uint32_t strings = 0;
+    for (auto& f : policy_->facts)
+      if (f.type.kind == TypeKind::string) f.string_index = strings++;
+    policy_->string_count = strings;
+  }
+
+  void declare_namespace(const YAML::Node& node, const std::string& prefix, std::uint32_t depth) {
+    if (depth > options_.limits.max_yaml_depth) {
+      yaml_.error(node, "limit", "facts nest too deeply");
+      return;
+    }
+    std::set<std::string> seen;
+    for (const auto& kv : node) {
+      const YAML::Node& key = kv.first;
+      const YAML::Node& decl = kv.second;
+      if (!yaml_.expect_scalar(key, "a fact name")) continue;
+      if (!valid_id(key, "fact name")) continue;
+      std::string path = prefix.empty() ? key.Scalar() : prefix + "." + key.Scalar();
+      if (!seen.insert(key.Scalar()).second) {
+        yaml_.error(key, "duplicate-id", fmt::format("fact `{}` is declared twice", path));
+        continue;
+      }
+      if (expr::is_keyword(key.Scalar())) {
+        yaml_.error(key, "bad-id", fmt::format("`{}` is a keyword of the expression language", key.Scalar()));
+        continue;
+      }
+      if (policy_->facts.size() + policy_->lists.size() >= options_.limits.max_facts) {
+        yaml_.error(key, "limit", fmt::format("more than {} facts", options_.limits.max_facts));
+        return;
+      }
+      if (!decl.IsMap()) {
+        yaml_.error(decl.IsDefined() && !decl.IsNull() ? decl : key, "schema",
+                    fmt::format("fact `{}` needs a mapping with `type:` (or nested facts)", path));
+        continue;
+      }
+      if (!decl["type"]) {
+        declare_namespace(decl, path, depth + 1);
+        continue;
+      }
+      FactType type{};
+      if (!parse_type(decl["type"], type)) continue;
+      if (type == FactType::list) {
+        yaml_.check_keys(decl, {"type", "label", "source", "fields", "max_items"}, fmt::format("list fact `{}`", path));
+        declare_list(path, decl);
+        continue;
+      }
+      yaml_.check_keys(decl, {"type", "label", "source", "default", "values"}, fmt::format("fact `{}`", path));
+      FactDef fact;
+      if (!declare_scalar(path, decl, type, fact, false)) continue;
+      fact.slot = static_cast<std::uint32_t>(policy_->facts.size());
+      policy_->fact_by_path.emplace(path, fact.slot);
+      policy_->facts.push_back(std::move(fact));
+    }
+  }
+
+  void declare_list(const std::string& path, const YAML::Node& decl) {
+    ListDef list;
+    list.path = path;
+    if (auto l = decl["label"]; l && yaml_.expect_scalar(l, "a label")) list.label = l.Scalar();
+    if (auto s = decl["source"]; s && yaml_.expect_scalar(s, "a data source")) list.source = s.Scalar();
+    if (auto m = decl["max_items"]) {
+      auto v = yaml_.integer(m, "`max_items`");
+      if (v && (*v < 1 || *v > options_.limits.max_list_items)) {
+        yaml_.error(m, "limit", fmt::format("`max_items` must be between 1 and {}", options_.limits.max_list_items));
+      } else if (v) {
+        list.max_items = static_cast<std::uint32_t>(*v);
+      }
+    }
+    auto fields = decl["fields"];
+    if (!fields || !fields.IsMap() || fields.size() == 0) {
+      yaml_.error(fields ? fields : decl, "schema", fmt::format("list `{}` needs `fields:` (a mapping of field declarations)", path));
+      return;
+    }
+    for (const auto& kv : fields) {
+      if (!yaml_.expect_scalar(kv.first, "a field name") || !valid_id(kv.first, "field name")) continue;
+      const std::string& name = kv.first.Scalar();
+      if (!kv.second.IsMap() || !kv.second["type"]) {
+        yaml_.error(kv.first, "schema", fmt::format("field `{}.{}` needs a mapping with `type:`", path, name));
+        continue;
+      }
+      FactType type{};
+      if (!parse_type(kv.second["type"], type)) continue;
+      if (type == FactType::list) {
+        yaml_.error(kv.second["type"], "schema", "lists cannot contain lists");
+        continue;
+      }
+      yaml_.check_keys(kv.second, {"type", "label", "source", "default", "values"}, fmt::format("field `{}.{}`", path, name));
+      FactDef field;
+      if (!declare_scalar(name, kv.second, type, field, true)) continue;
+      field.slot = static_cast<std::uint32_t>(list.fields.size());
+      if (field.type.kind == TypeKind::string) field.string_index = list.string_fields++;
+      if (!list.field_index.emplace(name, field.slot).second) {
+        yaml_.error(kv.first, "duplicate-id", fmt::format("field `{}` is declared twice", name));
+        continue;
+      }
+      list.fields.push_back(std::move(field));
+    }
+    policy_->list_by_path.emplace(path, static_cast<std::uint32_t>(policy_->lists.size()));
+    policy_->lists.push_back(std::move(list));
+  }
+
+  // --- lets ---------------------------------------------------------------------------------
+
+  void load_lets(const YAML::Node& node) {
+    if (!node) return;
+    if (!yaml_.expect_map(node, "`let`")) return;
+    std::set<std::string> seen;
+    for (const auto& kv : node) {
+      if (!yaml_.expect_scalar(kv.first, "a name") || !valid_id(kv.first, "name")) continue;
+      if (!seen.insert(kv.first.Scalar()).second) {
+        yaml_.error(kv.first, "duplicate-id", fmt::format("`{}` is defined twice", kv.first.Scalar()));
+        continue;
+      }
+      if (expr::is_keyword(kv.first.Scalar())) {
+        yaml_.error(kv.first, "bad-id", fmt::format("`{}` is a keyword of the expression language", kv.first.Scalar()));
+        continue;
+      }
+      if (!yaml_.expect_scalar(kv.second, "an expression")) continue;
+      std::string storage;
+      std::unique_ptr<ScalarMap> map;
+      auto text = expression_text(kv.second, storage, map);
+      exprs_.add_let(kv.first.Scalar(), text, yaml_.offset(kv.first));
+    }
+  }
+
+  // --- certificates -------------------------------------------------------------------------
+
+  void load_certificate_ids(const YAML::Node& node) {
+    if (!node) return;
+    if (!yaml_.expect_map(node, "`certificates`")) return;
+    for (const auto& kv : node) {
+      if (!yaml_.expect_scalar(kv.first, "a certificate id") || !valid_id(kv.first, "certificate id")) continue;
+      const std::string& id = kv.first.Scalar();
+      if (policy_->certificate_by_id.count(id)) {
+        yaml_.error(kv.first, "duplicate-id", fmt::format("certificate `{}` is declared twice", id));
+        continue;
+      }
+      if (policy_->certificate_infos.size() >= options_.limits.max_certificates) {
+        yaml_.error(kv.first, "limit", fmt::format("more than {} certificates", options_.limits.max_certificates));
+        return;
+      }
+      CertificateInfo info;
+      info.id = id;
+      if (kv.second.IsMap()) {
+        yaml_.check_keys(kv.second, {"label", "label_en", "verified_by", "substitutes", "notes"},
+                         fmt::format("certificate `{}`", id));
+        if (auto l = kv.second["label"]; l && yaml_.expect_scalar(l, "a label")) info.label = l.Scalar();
+        if (auto v = kv.second["verified_by"]; v && yaml_.expect_scalar(v, "a data source")) info.verified_by = v.Scalar();
+      } else if (!kv.second.IsNull()) {
+        yaml_.error(kv.second, "schema", fmt::format("certificate `{}` needs a mapping (label, verified_by, substitutes)", id));
+      }
+      policy_->certificate_by_id.emplace(id, static_cast<std::uint32_t>(policy_->certificate_infos.size()));
+      policy_->certificate_infos.push_back(std::move(info));
+      policy_->certificates.emplace_back();
+    }
+  }
+
+  std::optional<std::uint32_t> certificate_ref(const YAML::Node& node) {
+    if (!yaml_.expect_scalar(node, "a certificate id")) return std::nullopt;
+    auto it = policy_->certificate_by_id.find(node.Scalar());
+    if (it != policy_->certificate_by_id.end()) return it->second;
+    std::vector<std::string_view> ids;
+    for (const auto& c : policy_->certificate_infos) ids.push_back(c.id);
+    auto& d = yaml_.error(node, "unknown-certificate", fmt::format("unknown certificate `{}`", node.Scalar()));
+    std::string s = did_you_mean(node.Scalar(), ids);
+    d.help = s.empty() ? "declare it under `certificates:`" : fmt::format("did you mean `{}`?", s);
+    return std::nullopt;
+  }
+
+  void load_certificate_substitutes(const YAML::Node& node) {
+    if (!node || !node.IsMap()) return;
+    for (const auto& kv : node) {
+      if (!kv.first.IsScalar() || !kv.second.IsMap()) continue;
+      auto it = policy_->certificate_by_id.find(kv.first.Scalar());
+      if (it == policy_->certificate_by_id.end()) continue;
+      auto subs = kv.second["substitutes"];
+      if (!subs) continue;
+      if (!yaml_.expect_sequence(subs, "`substitutes`")) continue;
+      std::set<std::string> seen;
+      for (const auto& s : subs) {
+        if (!yaml_.expect_map(s, "a substitute")) continue;
+        yaml_.check_keys(s, {"id", "label", "all_of", "when"}, "a substitute");
+        Substitute sub;
+        if (auto id = s["id"]; yaml_.required(s, id, "id") && yaml_.expect_scalar(id, "an id")) {
+          sub.id = id.Scalar();
+          if (!seen.insert(sub.id).second) yaml_.error(id, "duplicate-id", fmt::format("substitute `{}` is declared twice", sub.id));
+        }
+        if (auto l = s["label"]; l && yaml_.expect_scalar(l, "a label")) sub.label = l.Scalar();
+        auto all_of = s["all_of"];
+        if (yaml_.required(s, all_of, "all_of") && yaml_.expect_sequence(all_of, "`all_of`")) {
+          for (const auto& c : all_of) {
+            auto ref = certificate_ref(c);
+            if (!ref) continue;
+            if (*ref == it->second)
+              yaml_.error(c, "schema", "a certificate cannot substitute for itself");
+            else
+              sub.all_of.push_back(*ref);
+          }
+          if (all_of.size() == 0) yaml_.error(all_of, "schema", "`all_of` lists no certificate");
+        }
+        if (auto w = s["when"]) {
+          auto c = compile_expression(w, Expect::boolean, nullptr);
+          if (c) sub.condition = c->segment;
+        }
+        policy_->certificates[it->second].substitutes.push_back(std::move(sub));
+      }
+    }
+  }
+
+  // --- eligibility, groups, points -----------------------------------------------------------
+
+  void check_unique(std::set<std::string>& seen, const YAML::Node& id, std::string_view what) {
+    if (!seen.insert(id.Scalar()).second)
+      yaml_.error(id, "duplicate-id", fmt::format("{} `{}` is declared twice", what, id.Scalar()));
+  }
+
+  void load_eligibility(const YAML::Node& node) {
+    if (!node) return;
+    if (!yaml_.expect_sequence(node, "`eligibility`")) return;
+    std::set<std::string> seen;
+    for (const auto& item : node) {
+      if (!yaml_.expect_map(item, "an eligibility check")) continue;
+      yaml_.check_keys(item, {"id", "label", "require", "reason"}, "an eligibility check");
+      CheckInfo info;
+      CheckDef def;
+      auto id = item["id"];
+      if (yaml_.required(item, id, "id") && yaml_.expect_scalar(id, "an id") && valid_id(id, "check id")) {
+        info.id = id.Scalar();
+        check_unique(seen, id, "eligibility check");
+      }
+      if (auto l = item["label"]; l && yaml_.expect_scalar(l, "a label")) info.label = l.Scalar();
+      if (auto r = item["reason"]; r && yaml_.expect_scalar(r, "a reason")) info.reason = r.Scalar();
+      auto req = item["require"];
+      if (yaml_.required(item, req, "require")) {
+        auto c = compile_expression(req, Expect::boolean, &def.expression);
+        def.offset = yaml_.offset(req);
+        if (c) {
+          def.condition = c->segment;
+          if (c->is_constant && c->constant == 0)
+            yaml_.error(req, "always-false", "this check can never pass: every applicant would be ineligible");
+        }
+      }
+      policy_->check_infos.push_back(std::move(info));
+      policy_->checks.push_back(std::move(def));
+    }
+  }
+
+  void load_groups(const YAML::Node& node, const YAML::Node& root) {
+    if (!node) {
+      yaml_.error(root, "schema", "missing `groups:` (the admission groups, in priority order)");
+      return;
+    }
+    if (!yaml_.expect_sequence(node, "`groups`")) return;
+    std::set<std::string> seen;
+    struct Seen {
+      std::string id;
+      std::uint64_t fingerprint;
+      bool always;
+    };
+    std::vector<Seen> earlier;
+    for (const auto& item : node) {
+      if (!yaml_.expect_map(item, "a group")) continue;
+      yaml_.check_keys(item, {"id", "label", "when", "requires", "notes"}, "a group");
+      GroupInfo info;
+      GroupDef def;
+      auto id = item["id"];
+      if (yaml_.required(item, id, "id") && yaml_.expect_scalar(id, "an id") && valid_id(id, "group id")) {
+        info.id = id.Scalar();
+        check_unique(seen, id, "group");
+      }
+      if (auto l = item["label"]; l && yaml_.expect_scalar(l, "a label")) info.label = l.Scalar();
+      auto when = item["when"];
+      if (yaml_.required(item, when, "when")) {
+        def.offset = yaml_.offset(when);
+        auto c = compile_expression(when, Expect::boolean, &def.expression);
+        if (c) {
+          def.condition = c->segment;
+          for (const Seen& e : earlier) {
+            if (e.always) {
+              yaml_.error(id ? id : YAML::Node(item), "unreachable-group",
+                          fmt::format("group `{}` can never be reached: group `{}` before it matches every applicant",
+                                      info.id, e.id))
+                  .help = "move this group above it, or give the earlier group a real condition";
+              break;
+            }
+            if (e.fingerprint == c->fingerprint) {
+              yaml_.error(when, "unreachable-group",
+                          fmt::format("group `{}` can never be reached: group `{}` has the same condition", info.id, e.id));
+              break;
+            }
+          }
+          if (c->is_constant && c->constant == 0)
+            yaml_.error(when, "unreachable-group", fmt::format("group `{}` can never match: its condition is always false", info.id));
+          earlier.push_back(Seen{info.id, c->fingerprint, c->is_constant && c->constant != 0});
+        }
+      }
+      if (auto reqs = item["requires"]) load_requirements(reqs, def);
+      policy_->group_infos.push_back(std::move(info));
+      policy_->groups.push_back(std::move(def));
+    }
+    if (policy_->groups.size() + policy_->checks.size() > options_.limits.max_rules)
+      yaml_.error(node, "limit", fmt::format("more than {} groups and checks", options_.limits.max_rules));
+  }
+
+  void load_requirements(const YAML::Node& reqs, GroupDef& def) {
+    if (!yaml_.expect_sequence(reqs, "`requires`")) return;
+    std::set<std::uint32_t> seen;
+    for (const auto& r : reqs) {
+      Requirement req;
+      YAML::Node cert_node;
+      if (r.IsScalar()) {
+        cert_node = YAML::Node(r);
+      } else if (r.IsMap()) {
+        yaml_.check_keys(r, {"certificate", "when"}, "a requirement");
+        cert_node = r["certificate"];
+        if (!yaml_.required(r, cert_node, "certificate")) continue;
+        if (auto w = r["when"]) {
+          auto c = compile_expression(w, Expect::boolean, nullptr);
+          if (c) {
+            if (c->is_constant && c->constant == 0) yaml_.warning(w, "always-false", "this requirement never applies");
+            req.condition = c->segment;
+          }
+        }
+      } else {
+        yaml_.error(r, "schema", "a requirement is a certificate id, or `{certificate: id, when: condition}`");
+        continue;
+      }
+      auto ref = certificate_ref(cert_node);
+      if (!ref) continue;
+      if (!req.condition && !seen.insert(*ref).second) {
+        yaml_.error(cert_node, "duplicate-id", fmt::format("`{}` is required twice", cert_node.Scalar()));
+        continue;
+      }
+      req.certificate = *ref;
+      def.requirements.push_back(std::move(req));
+    }
+  }
+
+  void load_points(const YAML::Node& node) {
+    if (!node) return;
+    if (!yaml_.expect_map(node, "`points`")) return;
+    yaml_.check_keys(node, {"cap", "items"}, "`points`");
+    if (auto cap = node["cap"]) policy_->points_cap = yaml_.decimal(cap, "the points cap");
+    auto items = node["items"];
+    if (!items) return;
+    if (!yaml_.expect_sequence(items, "`items`")) return;
+    std::set<std::string> seen;
+    for (const auto& item : items) {
+      if (!yaml_.expect_map(item, "a points item")) continue;
+      yaml_.check_keys(item, {"id", "label", "value", "cap", "when", "notes"}, "a points item");
+      PointsItemInfo info;
+      PointsItemDef def;
+      auto id = item["id"];
+      if (yaml_.required(item, id, "id") && yaml_.expect_scalar(id, "an id") && valid_id(id, "points item id")) {
+        info.id = id.Scalar();
+        check_unique(seen, id, "points item");
+      }
+      if (auto l = item["label"]; l && yaml_.expect_scalar(l, "a label")) info.label = l.Scalar();
+      if (auto cap = item["cap"]) info.cap = yaml_.decimal(cap, "the item's cap");
+      auto value = item["value"];
+      if (yaml_.required(item, value, "value")) {
+        def.offset = yaml_.offset(value);
+        auto c = compile_expression(value, Expect::numeric, &def.expression);
+        if (c) {
+          def.value = c->segment;
+          def.value_is_decimal = c->type.kind == TypeKind::decimal;
+        }
+      }
+      if (auto w = item["when"]) {
+        auto c = compile_expression(w, Expect::boolean, nullptr);
+        if (c) def.condition = c->segment;
+      }
+      policy_->points_infos.push_back(std::move(info));
+      policy_->points_items.push_back(std::move(def));
+    }
+  }
+
+  void build_public_tables() {
+    for (const FactDef& f : policy_->facts) policy_->fact_infos.push_back(fact_info(f, f.path));
+    for (const ListDef& l : policy_->lists) {
+      FactInfo info;
+      info.path = l.path;
+      info.type = FactType::list;
+      info.label = l.label;
+      info.source = l.source;
+      info.has_default = true;
+      info.max_items = l.max_items;
+      policy_->fact_infos.push_back(std::move(info));
+      for (const FactDef& f : l.fields) policy_->fact_infos.push_back(fact_info(f, l.path + "[]." + f.path));
+    }
+  }
+
+  FactInfo fact_info(const FactDef& f, const std::string& path) const {
+    FactInfo info;
+    info.path = path;
+    info.label = f.label;
+    info.source = f.source;
+    info.has_default = f.has_default;
+    switch (f.type.kind) {
+      case TypeKind::boolean: info.type = FactType::boolean; break;
+      case TypeKind::integer: info.type = FactType::integer; break;
+      case TypeKind::decimal: info.type = FactType::decimal; break;
+      case TypeKind::date: info.type = FactType::date; break;
+      case TypeKind::string: info.type = f.type.resident_id ? FactType::resident_id : FactType::string; break;
+      case TypeKind::enumeration: {
+        info.type = FactType::enumeration;
+        const EnumDef& e = policy_->enums[f.type.id];
+        info.values = e.values;
+        info.value_labels = e.labels;
+        break;
+      }
+      default: break;
+    }
+    return info;
+  }
+
+  std::unique_ptr<CompiledPolicy> policy_;
+  const CompileOptions& options_;
+  DiagnosticSink sink_;
+  YamlReader yaml_;
+  ExpressionCompiler exprs_;
+};
+
+std::string sibling_tests_path(const std::string& path) {
+  std::filesystem::path p(path);
+  std::string stem = p.stem().string();
+  if (stem.ends_with(".test")) return {};
+  return (p.parent_path() / (stem + ".test.yaml")).string();
+}
+
+}  // namespace
+
+CompileResult compile(std::string name, std::string text, const CompileOptions& options, const std::string* tests_path) {
+  auto policy = std::make_unique<CompiledPolicy>();
+  policy->file = name;
+  if (text.size() > options.limits.max_file_bytes) {
+    CompileResult r;
+    Diagnostic d;
+    d.code = "limit";
+    d.file = name;
+    d.message = fmt::format("the rule file is {} bytes; the limit is {}", text.size(), options.limits.max_file_bytes);
+    r.diagnostics.push_back(std::move(d));
+    return r;
+  }
+  policy->source = std::make_unique<SourceFile>(std::move(name), std::move(text));
+  Compiler compiler(std::move(policy), options);
+  return compiler.run(tests_path);
+}
+
+}  // namespace internal
+
+CompileResult compile_source(std::string_view yaml_text, std::string_view file_name, const CompileOptions& options) {
+  return internal::compile(std::string(file_name), std::string(yaml_text), options, nullptr);
+}
+
+CompileResult compile_file(const std::string& path, const CompileOptions& options) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    CompileResult r;
+    Diagnostic d;
+    d.code = "io";
+    d.file = path;
+    d.message = "cannot open the rule file";
+    r.diagnostics.push_back(std::move(d));
+    return r;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::string tests = internal::sibling_tests_path(path);
+  return internal::compile(path, text.str(), options, tests.empty() ? nullptr : &tests);
+}
+
+}  // namespace admit

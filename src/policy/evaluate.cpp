@@ -1,0 +1,259 @@
+// Evaluating one applicant: eligibility, group, points, certificates. The hot path copies the
+// applicant's slots into the decision's register file and runs precompiled segments; it looks
+// nothing up by name and, once the decision's vectors have grown, allocates nothing.
+
+#include <cstring>
+#include <fmt/format.h>
+
+#include "admit/applicant.hpp"
+#include "admit/decision.hpp"
+#include "admit/policy.hpp"
+#include "admit/resident_id.hpp"
+#include "policy/applicant_storage.hpp"
+#include "policy/compiled_policy.hpp"
+#include "vm/ops.hpp"
+
+namespace admit {
+
+using internal::CompiledPolicy;
+using internal::TypeKind;
+namespace vm = internal::vm;
+
+struct DecisionWriter {
+  const CompiledPolicy& p;
+  const Policy& policy;
+  const Applicant::Storage& applicant;
+  Decision& d;
+  bool tracing;
+  std::int64_t* registers = nullptr;
+
+  void prepare() {
+    auto& scratch = d.scratch_;
+    const vm::Program& program = p.program;
+    if (scratch.bound_serial != program.serial || scratch.registers.size() != program.register_count) {
+      scratch.registers.assign(program.register_count, 0);
+      std::copy(program.constants.begin(), program.constants.end(), scratch.registers.begin() + program.fact_count);
+      scratch.bound_serial = program.serial;
+    }
+    registers = scratch.registers.data();
+    if (p.slot_count) std::memcpy(registers, applicant.slots.data(), p.slot_count * sizeof(std::int64_t));
+    d.policy_ = &policy;
+    d.error_.clear();
+    d.eligible_ = true;
+    d.failed_check_ = UINT32_MAX;
+    d.group_ = UINT32_MAX;
+    d.points_ = Decimal{};
+    d.points_uncapped_ = Decimal{};
+    d.breakdown_.clear();
+    d.certificates_.clear();
+    d.trace_.clear();
+  }
+
+  // Runs a segment; on a run-time error records it and returns false.
+  bool run(const vm::Segment& segment, std::string_view what, std::int64_t& out) {
+    vm::RunResult r = vm::run(p.program, segment, registers);
+    if (r.error == vm::ErrorCode::none) [[likely]] {
+      out = r.value;
+      return true;
+    }
+    auto pos = p.source->position_of(p.program.spans[r.error_pc]);
+    d.error_ = fmt::format("{} in {} ({}:{}:{})", vm::describe(r.error), what, p.source->name(), pos.line, pos.column);
+    return false;
+  }
+
+  std::string location(std::size_t offset) const {
+    auto pos = p.source->position_of(offset);
+    return fmt::format("{}:{}:{}", p.source->name(), pos.line, pos.column);
+  }
+
+  std::string format_slot(const internal::FactDef& f, std::int64_t v) const {
+    switch (f.type.kind) {
+      case TypeKind::boolean: return v ? "true" : "false";
+      case TypeKind::integer: return std::to_string(v);
+      case TypeKind::decimal: return Decimal::from_units(v).to_string();
+      case TypeKind::date: return Date::from_days(static_cast<std::int32_t>(v)).to_string();
+      case TypeKind::enumeration: return p.enums[f.type.id].values[static_cast<std::size_t>(v)];
+      case TypeKind::string: {
+        std::string_view s = vm::as_string(v);
+        return f.type.resident_id ? mask_resident_id(s) : fmt::format("\"{}\"", s);
+      }
+      default: return "?";
+    }
+  }
+
+  std::string values_seen(const vm::Segment& segment) const {
+    std::string out;
+    for (std::uint32_t slot : segment.facts_read) {
+      if (slot >= p.facts.size()) continue;
+      const auto& f = p.facts[slot];
+      if (!out.empty()) out += ", ";
+      out += f.path + " = " + format_slot(f, registers[slot]);
+    }
+    return out;
+  }
+
+  void trace(TraceKind kind, std::uint32_t index, bool result, std::string subject, const vm::Segment* segment,
+             const std::string& expression, std::size_t offset, Decimal value = {}) {
+    TraceEntry e;
+    e.kind = kind;
+    e.index = index;
+    e.result = result;
+    e.value = value;
+    e.subject = std::move(subject);
+    e.expression = expression;
+    e.location = location(offset);
+    if (segment) e.values_seen = values_seen(*segment);
+    d.trace_.push_back(std::move(e));
+  }
+
+  void evaluate() {
+    prepare();
+    std::int64_t v = 0;
+    for (std::uint32_t i = 0; i < p.checks.size(); ++i) {
+      const auto& check = p.checks[i];
+      if (!run(check.condition, "eligibility check", v)) return;
+      if (tracing)
+        trace(TraceKind::eligibility, i, v != 0, fmt::format("eligibility check {}", p.check_infos[i].id), &check.condition,
+              check.expression, check.offset);
+      if (!v) {
+        d.eligible_ = false;
+        d.failed_check_ = i;
+        return;
+      }
+    }
+    for (std::uint32_t i = 0; i < p.groups.size(); ++i) {
+      const auto& group = p.groups[i];
+      if (!run(group.condition, "group condition", v)) return;
+      if (tracing)
+        trace(TraceKind::group, i, v != 0, fmt::format("group {} ({})", p.group_infos[i].id, p.group_infos[i].label),
+              &group.condition, group.expression, group.offset);
+      if (v) {
+        d.group_ = i;
+        break;
+      }
+    }
+    if (!points()) return;
+    if (d.group_ != UINT32_MAX) certificates(p.groups[d.group_]);
+  }
+
+  bool points() {
+    std::int64_t total = 0;
+    for (std::uint32_t i = 0; i < p.points_items.size(); ++i) {
+      const auto& item = p.points_items[i];
+      const auto& info = p.points_infos[i];
+      PointsLine line;
+      line.item = i;
+      std::int64_t applies = 1;
+      if (item.condition && !run(*item.condition, "points condition", applies)) return false;
+      if (applies) {
+        std::int64_t raw = 0;
+        if (!run(item.value, "points item", raw)) return false;
+        if (!item.value_is_decimal && vm::op_int_to_decimal(raw, raw) != vm::ErrorCode::none) {
+          d.error_ = fmt::format("arithmetic overflow in points item {}", info.id);
+          return false;
+        }
+        line.raw = Decimal::from_units(raw);
+        line.value = info.cap && *info.cap < line.raw ? *info.cap : line.raw;
+      } else {
+        line.applied = false;
+      }
+      if (vm::op_add(total, line.value.units(), total) != vm::ErrorCode::none) {
+        d.error_ = "arithmetic overflow in the points total";
+        return false;
+      }
+      if (tracing)
+        trace(TraceKind::points, i, applies != 0, fmt::format("points {} ({})", info.id, info.label), &item.value,
+              item.expression, item.offset, line.value);
+      d.breakdown_.push_back(line);
+    }
+    d.points_uncapped_ = Decimal::from_units(total);
+    d.points_ = p.points_cap && *p.points_cap < d.points_uncapped_ ? *p.points_cap : d.points_uncapped_;
+    return true;
+  }
+
+  bool has(std::uint32_t cert) const { return applicant.is_verified(cert) || applicant.is_submitted(cert); }
+
+  void certificates(const internal::GroupDef& group) {
+    std::int64_t v = 0;
+    for (const auto& req : group.requirements) {
+      if (req.condition) {
+        if (!run(*req.condition, "requirement condition", v)) return;
+        if (!v) continue;
+      }
+      RequiredCertificate rc;
+      rc.certificate = req.certificate;
+      if (applicant.is_verified(req.certificate)) {
+        rc.status = CertificateStatus::verified;
+      } else if (applicant.is_submitted(req.certificate)) {
+        rc.status = CertificateStatus::submitted;
+      } else {
+        const auto& subs = p.certificates[req.certificate].substitutes;
+        for (std::uint32_t s = 0; s < subs.size(); ++s) {
+          bool all = true;
+          for (std::uint32_t c : subs[s].all_of) all = all && has(c);
+          if (!all) continue;
+          if (subs[s].condition) {
+            if (!run(*subs[s].condition, "substitute condition", v)) return;
+            if (!v) continue;
+          }
+          rc.status = CertificateStatus::substituted;
+          rc.substitute = s;
+          break;
+        }
+      }
+      d.certificates_.push_back(rc);
+    }
+  }
+};
+
+void Policy::evaluate(const Applicant& applicant, Decision& out) const {
+  DecisionWriter w{*impl_, *this, applicant.storage(), out, false};
+  w.evaluate();
+}
+
+void Policy::evaluate_with_trace(const Applicant& applicant, Decision& out) const {
+  DecisionWriter w{*impl_, *this, applicant.storage(), out, true};
+  w.evaluate();
+}
+
+// --- Decision accessors ---------------------------------------------------------------------
+
+std::string_view to_string(CertificateStatus s) noexcept {
+  switch (s) {
+    case CertificateStatus::verified: return "verified";
+    case CertificateStatus::submitted: return "submitted";
+    case CertificateStatus::substituted: return "substituted";
+    case CertificateStatus::missing: return "missing";
+  }
+  return "?";
+}
+
+std::string_view Decision::group_id() const noexcept {
+  if (!policy_) return {};
+  if (!eligible_ && failed_check_ != UINT32_MAX) return policy_->eligibility_checks()[failed_check_].id;
+  if (group_ == UINT32_MAX) return {};
+  return policy_->groups()[group_].id;
+}
+
+std::string_view Decision::group_label() const noexcept {
+  if (!policy_) return {};
+  if (!eligible_ && failed_check_ != UINT32_MAX) return policy_->eligibility_checks()[failed_check_].label;
+  if (group_ == UINT32_MAX) return {};
+  return policy_->groups()[group_].label;
+}
+
+std::size_t Decision::missing_count() const noexcept {
+  std::size_t n = 0;
+  for (const auto& c : certificates_) n += c.status == CertificateStatus::missing;
+  return n;
+}
+
+std::vector<std::string> Decision::missing_ids() const {
+  std::vector<std::string> ids;
+  if (!policy_) return ids;
+  for (const auto& c : certificates_)
+    if (c.status == CertificateStatus::missing) ids.push_back(policy_->certificates()[c.certificate].id);
+  return ids;
+}
+
+}  // namespace admit
