@@ -42,12 +42,15 @@ struct RenderOptions {
 ///     = note: ...
 /// The caret line follows display widths (East Asian wide characters count 2 columns, tabs are copied
 /// as tabs). A span running past the end of `line` is underlined to the end of the source line.
-/// No position -> "file: error: message [code]". No file -> "error: message [code]".
-/// The result ends with a newline.
+/// The snippet needs line != 0 and a non-empty source_line; column 0 shows the line without a caret.
+/// "= help:"/"= note:" lines line up with the gutter under a snippet and are indented by two
+/// spaces otherwise. No code -> no " [code]". No position -> "file: error: message [code]".
+/// No file -> "error: message [code]". The result ends with a newline.
 std::string render_text(const Diagnostic&, const RenderOptions& = {});
 
 /// Each diagnostic, then a summary line such as "2 errors, 1 warning" (zero counts are left out;
-/// the line is omitted when there are neither errors nor warnings).
+/// the line is omitted when there are neither errors nor warnings). Beware: render_text({d}) with
+/// a single element calls the overload above; spell the vector type.
 std::string render_text(const std::vector<Diagnostic>&, const RenderOptions& = {});
 
 /// {"version":1,"diagnostics":[{"code","severity","message","file","line","column","end_line",

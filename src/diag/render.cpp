@@ -240,6 +240,19 @@ CaretLine make_caret_line(std::string_view line, std::size_t begin, std::size_t 
   return caret;
 }
 
+// "= help: ..." and "= note: ..." lines; under a snippet the '=' lines up with the gutter's '|'.
+void render_subs(std::string& out, const Diagnostic& d, const Painter& paint, std::string_view prefix) {
+  auto sub = [&](std::string_view label, std::string_view text) {
+    out += prefix;
+    paint(out, kBold, fmt::format("= {}:", label));
+    out += ' ';
+    out += text;
+    out += '\n';
+  };
+  if (!d.help.empty()) sub("help", d.help);
+  for (const std::string& note : d.notes) sub("note", note);
+}
+
 void render_one(std::string& out, const Diagnostic& d, const Painter& paint) {
   std::string location;
   if (!d.file.empty()) {
@@ -270,8 +283,13 @@ void render_one(std::string& out, const Diagnostic& d, const Painter& paint) {
     out += ' ';
     out += d.source_line;
     out += '\n';
+    sub_prefix = blank + ' ';
+    if (d.column == 0) {  // a line without a column: no caret
+      render_subs(out, d, paint, sub_prefix);
+      return;
+    }
 
-    const std::size_t begin = d.column != 0 ? d.column - 1 : 0;
+    const std::size_t begin = d.column - 1;
     std::size_t end = begin + 1;
     if (d.end_line != 0 && d.end_line != d.line) {
       end = std::max(d.source_line.size(), begin + 1);  // multi-line: underline to the end of this line
@@ -284,17 +302,8 @@ void render_one(std::string& out, const Diagnostic& d, const Painter& paint) {
     out += caret.prefix;
     paint(out, severity_color(d.severity), caret.marker);
     out += '\n';
-    sub_prefix = blank + ' ';
   }
-  auto sub = [&](std::string_view label, std::string_view text) {
-    out += sub_prefix;
-    paint(out, kBold, fmt::format("= {}:", label));
-    out += ' ';
-    out += text;
-    out += '\n';
-  };
-  if (!d.help.empty()) sub("help", d.help);
-  for (const std::string& note : d.notes) sub("note", note);
+  render_subs(out, d, paint, sub_prefix);
 }
 
 std::string plural(std::size_t n, std::string_view word) {
