@@ -299,34 +299,33 @@ const auto begin_span = x3::eps[([](auto& ctx) {
   while (pos != state.last && (*pos == ' ' || *pos == '\t' || *pos == '\n' || *pos == '\r')) ++pos;
   x3::_val(ctx).begin = static_cast<std::uint32_t>(pos - state.base);
 })];
-template <typename Ctx, typename Node>
-void record_span(const Ctx& ctx, Node& node) {
+// eps sees the position after skipping whitespace; step back to the end of the token just parsed.
+const auto end_span = x3::eps[([](auto& ctx) {
   const ParseState& state = x3::get<state_tag>(ctx).get();
-  node.end = static_cast<std::uint32_t>(x3::_where(ctx).end() - state.base);
-}
+  auto pos = x3::_where(ctx).begin();
+  while (pos != state.base && (pos[-1] == ' ' || pos[-1] == '\t' || pos[-1] == '\n' || pos[-1] == '\r')) --pos;
+  x3::_val(ctx).end = static_cast<std::uint32_t>(pos - state.base);
+})];
 
 const auto literal_def = begin_span >> literal_parts[([](auto& ctx) {
   auto& parts = x3::_attr(ctx);
   auto& out = x3::_val(ctx);
-  record_span(ctx, out);
   out.kind = parts.kind;
   out.text = std::move(parts.text);
-})];
+})] >> end_span;
 
 const auto dotted_name = x3::rule<struct dotted_name_id, std::string>{"name"} =
     x3::lexeme[identifier_raw >> *(x3::char_('.') >> identifier_raw)];
 const auto name_def = begin_span >> (!reserved >> dotted_name)[([](auto& ctx) {
-  record_span(ctx, x3::_val(ctx));
   x3::_val(ctx).text = std::move(x3::_attr(ctx));
-})];
+})] >> end_span;
 
 const auto list_elements = x3::rule<struct list_elements_id, std::vector<syntax::Chain>>{"list"} =
     '[' > -(expression % ',') > -x3::lit(',') > ']';
 const auto list_literal_def = begin_span >>
     list_elements[([](auto& ctx) {
-      record_span(ctx, x3::_val(ctx));
-      x3::_val(ctx).elements = std::move(x3::_attr(ctx));
-    })];
+          x3::_val(ctx).elements = std::move(x3::_attr(ctx));
+    })] >> end_span;
 
 const auto not_level_guarded_def = guarded[not_level];
 const auto negation_guarded_def = guarded[negation];

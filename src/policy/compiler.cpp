@@ -162,7 +162,8 @@ class Compiler {
   }
 
   // Declares one scalar fact (top-level or list field) into `fact`. Returns false on error.
-  bool declare_scalar(const std::string& path, const YAML::Node& decl, FactType type, FactDef& fact, bool in_list) {
+  bool declare_scalar(const std::string& path, const YAML::Node& decl, FactType type, FactDef& fact,
+                      const std::string& qualified) {
     fact.path = path;
     fact.offset = yaml_.offset(decl);
     if (auto l = decl["label"]; l && yaml_.expect_scalar(l, "a label")) fact.label = l.Scalar();
@@ -181,7 +182,7 @@ class Compiler {
           return false;
         }
         EnumDef e;
-        e.name = path;
+        e.name = qualified;
         if (values.IsSequence()) {
           for (const auto& v : values) {
             if (!yaml_.expect_scalar(v, "an enum value") || !valid_id(v, "enum value")) return false;
@@ -224,7 +225,6 @@ class Compiler {
       if (!encode_default(def, fact)) return false;
       fact.has_default = true;
     }
-    (void)in_list;
     return true;
   }
 
@@ -333,7 +333,7 @@ class Compiler {
       }
       yaml_.check_keys(decl, {"type", "label", "source", "default", "values"}, fmt::format("fact `{}`", path));
       FactDef fact;
-      if (!declare_scalar(path, decl, type, fact, false)) continue;
+      if (!declare_scalar(path, decl, type, fact, path)) continue;
       fact.slot = static_cast<std::uint32_t>(policy_->facts.size());
       policy_->fact_by_path.emplace(path, fact.slot);
       policy_->facts.push_back(std::move(fact));
@@ -373,7 +373,7 @@ class Compiler {
       }
       yaml_.check_keys(kv.second, {"type", "label", "source", "default", "values"}, fmt::format("field `{}.{}`", path, name));
       FactDef field;
-      if (!declare_scalar(name, kv.second, type, field, true)) continue;
+      if (!declare_scalar(name, kv.second, type, field, path + "." + name)) continue;
       field.slot = static_cast<std::uint32_t>(list.fields.size());
       if (field.type.kind == TypeKind::string) field.string_index = list.string_fields++;
       if (!list.field_index.emplace(name, field.slot).second) {

@@ -508,7 +508,8 @@ struct ExpressionCompiler::Impl {
     const Node& rhs_node = node(n.children[1]);
     bool comparison = op >= BinaryOp::equal && op <= BinaryOp::greater_equal;
     Value lhs, rhs;
-    if (comparison && lhs_node.kind == NodeKind::name && !resolvable(lhs_node)) {
+    if (comparison && lhs_node.kind == NodeKind::name && !resolvable(lhs_node) &&
+        (rhs_node.kind != NodeKind::name || resolvable(rhs_node))) {
       // `in_zone == hukou.zone`: the right side tells what the bare name means.
       rhs = compile_node(n.children[1], nullptr);
       lhs = compile_node(n.children[0], rhs.ok() ? &rhs.type : nullptr);
