@@ -1,0 +1,312 @@
+#include "cli/output.hpp"
+
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "admit/resident_id.hpp"
+#include "json/json_reader.hpp"
+#include "json/json_writer.hpp"
+
+namespace admit::internal::cli {
+
+bool use_color(ColorMode mode, int fd) {
+  switch (mode) {
+    case ColorMode::always: return true;
+    case ColorMode::never: return false;
+    case ColorMode::automatic: break;
+  }
+  if (const char* no_color = std::getenv("NO_COLOR"); no_color != nullptr && *no_color != '\0') return false;
+  if (const char* term = std::getenv("TERM"); term != nullptr && std::strcmp(term, "dumb") == 0) return false;
+  return ::isatty(fd) == 1;
+}
+
+std::string Style::wrap(std::string_view code, std::string_view s) const {
+  std::string out;
+  if (!color) {
+    out.assign(s);
+    return out;
+  }
+  out.reserve(code.size() + s.size() + 4);
+  out.append(code).append(s).append("\033[0m");
+  return out;
+}
+
+namespace {
+
+void append_decimal(std::string& out, Decimal value) {
+  std::array<char, Decimal::kMaxTextLength> buf;
+  out.append(buf.data(), value.format_to(buf.data()));
+}
+
+void write_decimal(JsonWriter& w, Decimal value) {
+  std::array<char, Decimal::kMaxTextLength> buf;
+  w.raw(std::string_view(buf.data(), value.format_to(buf.data())));
+}
+
+void append_uint(std::string& out, std::uint64_t v) {
+  std::array<char, 24> buf;
+  std::size_t n = buf.size();
+  do {
+    buf[--n] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  out.append(buf.data() + n, buf.size() - n);
+}
+
+// The value a points item contributed (0 when the decision has no line for it).
+Decimal item_value(const Decision& decision, std::uint32_t item) noexcept {
+  for (const PointsLine& line : decision.breakdown())
+    if (line.item == item) return line.value;
+  return Decimal{};
+}
+
+bool is_ascii_alnum(char c) noexcept {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+}  // namespace
+
+void append_decision_json(std::string& out, std::size_t line, std::string_view id, const Policy& policy,
+                          const Decision& decision, const RecordOptions& options) {
+  JsonWriter w(out);
+  w.begin_object();
+  w.key("line");
+  w.integer(static_cast<std::int64_t>(line));
+  w.key("id");
+  if (id.empty()) w.null();
+  else w.string(id);
+  w.key("eligible");
+  w.boolean(decision.eligible());
+  w.member("group", decision.group_id());
+  w.key("rank");
+  w.integer(decision.rank());
+  w.key("points");
+  write_decimal(w, decision.points());
+  w.key("missing");
+  w.begin_array();
+  const auto& certificates = policy.certificates();
+  for (const RequiredCertificate& c : decision.certificates())
+    if (c.status == CertificateStatus::missing && c.certificate < certificates.size())
+      w.string(certificates[c.certificate].id);
+  w.end_array();
+  if (options.breakdown) {
+    w.key("breakdown");
+    w.begin_object();
+    const auto& items = policy.points_items();
+    for (const PointsLine& pl : decision.breakdown()) {
+      if (pl.item >= items.size()) continue;
+      w.key(items[pl.item].id);
+      write_decimal(w, pl.value);
+    }
+    w.end_object();
+  }
+  if (options.trace) {
+    w.key("trace");
+    w.begin_array();
+    for (const TraceEntry& t : decision.trace()) {
+      w.begin_object();
+      w.member("kind", to_string(t.kind));
+      w.key("index");
+      w.integer(t.index);
+      w.member("subject", t.subject);
+      w.key("result");
+      w.boolean(t.result);
+      if (t.kind == TraceKind::points) {
+        w.key("value");
+        write_decimal(w, t.value);
+      }
+      w.member("expression", t.expression);
+      w.member("location", t.location);
+      w.member("values_seen", t.values_seen);
+      w.end_object();
+    }
+    w.end_array();
+  }
+  w.end_object();
+  out.push_back('\n');
+}
+
+void append_error_json(std::string& out, std::size_t line, std::string_view masked_id, std::string_view message) {
+  JsonWriter w(out);
+  w.begin_object();
+  w.key("line");
+  w.integer(static_cast<std::int64_t>(line));
+  w.key("id");
+  if (masked_id.empty()) w.null();
+  else w.string(masked_id);
+  w.member("error", message);
+  w.end_object();
+  out.push_back('\n');
+}
+
+void append_csv_field(std::string& out, std::string_view field) {
+  if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out.append(field);
+    return;
+  }
+  out.push_back('"');
+  for (char c : field) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+void append_csv_header(std::string& out, const Policy& policy, const RecordOptions& options) {
+  out.append("id,eligible,group,rank,points,missing");
+  if (options.breakdown) {
+    for (const PointsItemInfo& item : policy.points_items()) {
+      out.push_back(',');
+      append_csv_field(out, item.id);
+    }
+  }
+  out.append(",error\n");
+}
+
+void append_decision_csv(std::string& out, std::string_view id, const Policy& policy, const Decision& decision,
+                         const RecordOptions& options) {
+  append_csv_field(out, id);
+  out.append(decision.eligible() ? ",true," : ",false,");
+  append_csv_field(out, decision.group_id());
+  out.push_back(',');
+  append_uint(out, decision.rank());
+  out.push_back(',');
+  append_decimal(out, decision.points());
+  out.push_back(',');
+  // Certificate ids are [a-z0-9_-] in practice; quote the joined list only if one is not.
+  const auto& certificates = policy.certificates();
+  bool first = true;
+  bool needs_quotes = false;
+  for (const RequiredCertificate& c : decision.certificates())
+    if (c.status == CertificateStatus::missing && c.certificate < certificates.size() &&
+        certificates[c.certificate].id.find_first_of(",\"\r\n") != std::string::npos)
+      needs_quotes = true;
+  if (needs_quotes) out.push_back('"');
+  for (const RequiredCertificate& c : decision.certificates()) {
+    if (c.status != CertificateStatus::missing || c.certificate >= certificates.size()) continue;
+    if (!first) out.push_back(';');
+    first = false;
+    for (char ch : certificates[c.certificate].id) {
+      if (ch == '"') out.push_back('"');
+      out.push_back(ch);
+    }
+  }
+  if (needs_quotes) out.push_back('"');
+  if (options.breakdown) {
+    const auto n = static_cast<std::uint32_t>(policy.points_items().size());
+    for (std::uint32_t i = 0; i < n; ++i) {
+      out.push_back(',');
+      append_decimal(out, item_value(decision, i));
+    }
+  }
+  out.append(",\n");
+}
+
+void append_error_csv(std::string& out, std::string_view masked_id, std::string_view message, const Policy& policy,
+                      const RecordOptions& options) {
+  append_csv_field(out, masked_id);
+  out.append(",,,,,");
+  if (options.breakdown) out.append(policy.points_items().size(), ',');
+  out.push_back(',');
+  append_csv_field(out, message);
+  out.push_back('\n');
+}
+
+std::string_view to_string(TraceKind kind) noexcept {
+  switch (kind) {
+    case TraceKind::eligibility: return "eligibility";
+    case TraceKind::group: return "group";
+    case TraceKind::points: return "points";
+    case TraceKind::requirement: return "requirement";
+    case TraceKind::substitute: return "substitute";
+  }
+  return "unknown";
+}
+
+std::string mask_ids_in_text(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (!is_ascii_alnum(text[i])) {
+      out.push_back(text[i++]);
+      continue;
+    }
+    std::size_t j = i;
+    while (j < text.size() && is_ascii_alnum(text[j])) ++j;
+    const std::string_view run = text.substr(i, j - i);
+    // Anything shaped like an ID number is masked, valid or not: a mistyped ID is still personal data.
+    bool id_like = false;
+    if (run.size() == 18 || run.size() == 15) {
+      id_like = true;
+      for (std::size_t k = 0; k < run.size(); ++k) {
+        const char c = run[k];
+        const bool last = k + 1 == run.size();
+        if (!((c >= '0' && c <= '9') || (last && run.size() == 18 && (c == 'X' || c == 'x')))) {
+          id_like = false;
+          break;
+        }
+      }
+    }
+    if (id_like) out.append(mask_resident_id(run));
+    else out.append(run);
+    i = j;
+  }
+  return out;
+}
+
+std::string format_bind_error(const BindError& error) {
+  std::string text;
+  if (!error.field.empty() && error.message.find(error.field) == std::string::npos) {
+    text.append(error.field).append(": ");
+  }
+  text.append(error.message.empty() ? std::string_view("invalid record") : std::string_view(error.message));
+  return mask_ids_in_text(text);
+}
+
+bool peek_record_id(std::string_view json, std::string& id) {
+  JsonReader reader(json);
+  if (reader.next() != JsonToken::begin_object) return false;
+  for (;;) {
+    const JsonToken token = reader.next();
+    if (token != JsonToken::key) return false;  // end_object, error
+    if (reader.text() == "id") {
+      const JsonToken value = reader.next();
+      if (value != JsonToken::string && value != JsonToken::number) return false;
+      id.assign(reader.text());
+      return true;
+    }
+    if (!reader.skip_value()) return false;
+  }
+}
+
+bool read_whole_file(const std::string& path, std::string& text, std::string& error) {
+  text.clear();
+  std::FILE* file = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
+  if (file == nullptr) {
+    error = std::strerror(errno);
+    return false;
+  }
+  std::array<char, 1 << 16> buf;
+  for (;;) {
+    const std::size_t n = std::fread(buf.data(), 1, buf.size(), file);
+    text.append(buf.data(), n);
+    if (n < buf.size()) break;
+  }
+  const bool failed = std::ferror(file) != 0;
+  if (failed) error = std::strerror(errno);
+  if (file != stdin) std::fclose(file);
+  return !failed;
+}
+
+bool write_all(std::FILE* file, std::string_view data) {
+  return data.empty() || std::fwrite(data.data(), 1, data.size(), file) == data.size();
+}
+
+std::string display_name(const std::string& path) { return path == "-" ? std::string("<stdin>") : path; }
+
+}  // namespace admit::internal::cli
