@@ -401,11 +401,15 @@ void scan_block(const Scanner& in, const BlockHeader& header, int parent_indent,
 
 }  // namespace
 
-ScalarMap ScalarMap::build(std::string_view raw, std::size_t mark_pos, std::string_view decoded) {
+std::size_t yaml_mark_to_file_offset(std::string_view raw, std::size_t mark_pos) noexcept {
   if (raw.starts_with(kUtf8Bom)) mark_pos += kUtf8Bom.size();
+  return std::min(mark_pos, raw.size());
+}
+
+ScalarMap ScalarMap::build(std::string_view raw, std::size_t mark_pos, std::string_view decoded) {
   const Scanner in(raw);
   ScalarMap map;
-  map.begin_ = std::min(in.skip_properties(std::min(mark_pos, raw.size())), raw.size());
+  map.begin_ = std::min(in.skip_properties(yaml_mark_to_file_offset(raw, mark_pos)), raw.size());
   const std::size_t p = map.begin_;
 
   auto accept = [&](const Output& out, std::size_t empty_at) {

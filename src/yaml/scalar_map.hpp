@@ -8,6 +8,11 @@
 
 namespace admit::internal {
 
+/// The file offset of a yaml-cpp Mark().pos: yaml-cpp does not count a leading UTF-8 BOM, the
+/// file does. Use it for every Mark (nodes, exceptions) not going through ScalarMap::build. Clamped
+/// to raw.size().
+std::size_t yaml_mark_to_file_offset(std::string_view raw, std::size_t mark_pos) noexcept;
+
 /// Maps byte offsets in a YAML scalar's decoded value to byte offsets in the file.
 ///
 /// build() rescans the raw text the way yaml-cpp 0.7 scans the scalar (including its quirks:

@@ -301,6 +301,10 @@ TEST_CASE("ScalarMap: a UTF-8 byte order mark", "[scalar_map]") {
   check_document(raw);
   check_literal(raw, doc["when"], "a > 1");
   check_literal(raw, doc["msg"], "城区");
+  const std::size_t mark = static_cast<std::size_t>(doc["msg"].Mark().pos);
+  CHECK(admit::internal::yaml_mark_to_file_offset(raw, mark) == raw.find('"'));
+  CHECK(admit::internal::yaml_mark_to_file_offset("a: 1", 3) == 3);
+  CHECK(admit::internal::yaml_mark_to_file_offset("a: 1", 30) == 4);
 }
 
 TEST_CASE("ScalarMap: falls back to the scalar's start when it cannot reproduce the value", "[scalar_map]") {
