@@ -67,7 +67,7 @@ bool YamlReader::load(const std::string& text, YAML::Node& out) {
     out = YAML::Load(text);
     return true;
   } catch (const YAML::Exception& e) {
-    std::size_t pos = e.mark.pos >= 0 ? static_cast<std::size_t>(e.mark.pos) : 0;
+    std::size_t pos = e.mark.pos >= 0 ? yaml_mark_to_file_offset(text, static_cast<std::size_t>(e.mark.pos)) : 0;
     if (e.mark.pos < 0 && e.mark.line >= 0) {
       // Some yaml-cpp errors carry only a line.
       auto line_offset = sink_.source().line_offset(static_cast<std::uint32_t>(e.mark.line + 1));
@@ -82,7 +82,8 @@ bool YamlReader::load(const std::string& text, YAML::Node& out) {
 std::size_t YamlReader::offset(const YAML::Node& node) const {
   if (!node.IsDefined()) return 0;
   int pos = node.Mark().pos;
-  return pos < 0 ? 0 : std::min(static_cast<std::size_t>(pos), text_.size());
+  if (pos < 0) return 0;
+  return std::min(yaml_mark_to_file_offset(text_, static_cast<std::size_t>(pos)), text_.size());
 }
 
 std::pair<std::size_t, std::size_t> YamlReader::span(const YAML::Node& node) const {

@@ -1,0 +1,69 @@
+// Proves that evaluation allocates nothing once the Decision is warm: a counting global allocator
+// (this test has its own executable so the replacement does not affect other tests).
+
+#define CATCH_CONFIG_MAIN
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "admit/applicant.hpp"
+#include "admit/decision.hpp"
+#include "admit/policy.hpp"
+
+namespace {
+std::atomic<long> g_allocations{0};
+std::atomic<bool> g_counting{false};
+}  // namespace
+
+void* operator new(std::size_t size) {
+  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size ? size : 1)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t size) { return ::operator new(size); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+
+TEST_CASE("evaluation allocates nothing once warm", "[allocation]") {
+  auto compiled = admit::compile_file(std::string(ADMIT_SOURCE_DIR) + "/rules/examples/benchmark-county.yaml");
+  INFO(admit::render_text(compiled.diagnostics));
+  REQUIRE(compiled.ok());
+  const admit::Policy& policy = *compiled.policy;
+  const std::vector<std::string> records = {
+      R"({"id":"a","birth_date":"2020-03-01","hukou_zone":"in_zone","hukou_years":4,"property_type":"full_title","rental_registered":false,"rental_years":0,"si_months":30,"business_license":false,"residence_permit":false,"preferential":"none","verified":["household_register"]})",
+      R"({"id":"b","birth_date":"2020-03-01","hukou_zone":"outside","hukou_years":0,"property_type":"none","rental_registered":true,"rental_years":7,"si_months":8,"business_license":true,"residence_permit":true,"preferential":"none","verified":[]})",
+      R"({"id":"c","birth_date":"2021-03-01","hukou_zone":"city","hukou_years":0,"property_type":"none","rental_registered":false,"rental_years":0,"si_months":0,"business_license":false,"residence_permit":false,"preferential":"none","verified":[]})",
+      R"({"id":"d","birth_date":"2019-10-01","hukou_zone":"city","hukou_years":2,"property_type":"purchase_contract","rental_registered":false,"rental_years":0,"si_months":70,"business_license":false,"residence_permit":true,"preferential":"police","verified":[]})",
+  };
+  std::vector<std::unique_ptr<admit::Applicant>> applicants;
+  for (const auto& r : records) {
+    applicants.push_back(std::make_unique<admit::Applicant>(policy));
+    REQUIRE(applicants.back()->bind_json(r));
+  }
+  admit::Decision decision;
+  for (const auto& a : applicants) policy.evaluate(*a, decision);  // warm up: buffers reach their size
+
+  g_allocations = 0;
+  g_counting = true;
+  std::size_t groups = 0;
+  for (int round = 0; round < 1000; ++round)
+    for (const auto& a : applicants) {
+      policy.evaluate(*a, decision);
+      groups += decision.group_id().size();
+    }
+  g_counting = false;
+  CHECK(g_allocations.load() == 0);
+  CHECK(groups > 0);
+
+  // The counter does count: a trace allocates.
+  g_counting = true;
+  policy.evaluate_with_trace(*applicants[0], decision);
+  g_counting = false;
+  CHECK(g_allocations.load() > 0);
+}
