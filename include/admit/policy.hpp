@@ -51,6 +51,11 @@ struct CompileLimits {
 
 struct CompileOptions {
   CompileLimits limits;
+  /// What-if edits applied to the rule file before compiling, as (path, value) pairs. A path walks
+  /// mappings by key and lists by item `id`: "params.rental_rate" = "2.5",
+  /// "points.items.housing.cap" = "30", "groups.migrant_worker.when" = "residence_permit".
+  /// The value is read as a YAML scalar. A path that names nothing is an error diagnostic.
+  std::vector<std::pair<std::string, std::string>> overrides;
   /// Load the sibling `<name>.test.yaml` (tests for `admit test`) when it exists.
   bool load_sibling_tests = true;
 };
@@ -82,6 +87,14 @@ struct FactInfo {
   std::vector<std::string> value_labels;  ///< labels of enum values (same order; may be empty strings)
   bool has_default = false;
   std::uint32_t max_items = 0;  ///< lists only
+};
+
+/// A named constant of the policy (`params:`), the usual target of what-if overrides.
+struct ParamInfo {
+  std::string name;
+  FactType type{};
+  std::string value;  ///< canonical text: "2.5", "2020-08-31", "true", "text"
+  std::string label;
 };
 
 struct GroupInfo {
@@ -140,6 +153,9 @@ class Policy {
 
   const PolicyMetadata& metadata() const noexcept;
   const std::vector<FactInfo>& facts() const noexcept;
+  const std::vector<ParamInfo>& params() const noexcept;
+  /// The overrides this policy was compiled with (CompileOptions::overrides).
+  const std::vector<std::pair<std::string, std::string>>& overrides() const noexcept;
   const std::vector<CheckInfo>& eligibility_checks() const noexcept;
   const std::vector<GroupInfo>& groups() const noexcept;
   const std::vector<PointsItemInfo>& points_items() const noexcept;

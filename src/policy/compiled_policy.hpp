@@ -101,6 +101,8 @@ struct CompiledPolicy {
   // Public tables.
   PolicyMetadata metadata;
   std::vector<FactInfo> fact_infos;
+  std::vector<ParamInfo> param_infos;
+  std::vector<std::pair<std::string, std::string>> overrides;
   std::vector<CheckInfo> check_infos;
   std::vector<GroupInfo> group_infos;
   std::vector<PointsItemInfo> points_infos;

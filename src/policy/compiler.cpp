@@ -41,7 +41,8 @@ class Compiler {
       sink_.error("schema", "a policy file must be a YAML mapping with `admit:`, `policy:`, `facts:` ...", 0, 1);
       return finish_failed();
     }
-    yaml_.check_keys(root, {"admit", "policy", "facts", "let", "certificates", "eligibility", "groups", "points", "tests"},
+    if (!apply_overrides(root)) return finish_failed();
+    yaml_.check_keys(root, {"admit", "policy", "facts", "params", "let", "certificates", "eligibility", "groups", "points", "tests"},
                      "a policy file");
     load_version(root);
     load_metadata(root["policy"], root);
@@ -49,6 +50,7 @@ class Compiler {
     program().fact_count = policy_->slot_count;
     load_certificate_ids(root["certificates"]);
     exprs_.set_metadata(policy_->metadata);
+    load_params(root["params"]);
     load_lets(root["let"]);
     load_certificate_substitutes(root["certificates"]);
     load_eligibility(root["eligibility"]);
@@ -384,6 +386,127 @@ class Compiler {
     }
     policy_->list_by_path.emplace(path, static_cast<std::uint32_t>(policy_->lists.size()));
     policy_->lists.push_back(std::move(list));
+  }
+
+  // --- overrides and params -------------------------------------------------------------------
+
+  bool apply_overrides(YAML::Node& root) {
+    policy_->overrides = options_.overrides;
+    bool ok = true;
+    for (const auto& [path, value] : options_.overrides) {
+      YAML::Node node = root;
+      std::size_t start = 0;
+      std::string walked;
+      bool found = true;
+      while (start <= path.size()) {
+        std::size_t dot = path.find('.', start);
+        std::string segment = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+        start = dot == std::string::npos ? path.size() + 1 : dot + 1;
+        walked += (walked.empty() ? "" : ".") + segment;
+        YAML::Node next;
+        bool exists = false;
+        const YAML::Node& view = node;  // const access: never inserts a key
+        if (view.IsMap() && view[segment]) {
+          next.reset(view[segment]);
+          exists = true;
+        } else if (view.IsSequence()) {
+          for (auto item : view)
+            if (item.IsMap() && item["id"] && item["id"].IsScalar() && item["id"].Scalar() == segment) {
+              next.reset(YAML::Node(item));
+              exists = true;
+            }
+        }
+        if (!exists) {
+          Diagnostic d;
+          d.code = "bad-override";
+          d.file = policy_->source->name();
+          d.message = fmt::format("override `{}`: `{}` names nothing in the rule file", path, walked);
+          d.help = "walk mappings by key and lists by item id, e.g. `points.items.housing.cap`";
+          sink_.diagnostics().push_back(std::move(d));
+          found = false;
+          break;
+        }
+        node.reset(next);
+      }
+      if (!found) {
+        ok = false;
+        continue;
+      }
+      if (!node.IsScalar() && !node.IsMap()) {
+        Diagnostic d;
+        d.code = "bad-override";
+        d.file = policy_->source->name();
+        d.message = fmt::format("override `{}` must name a value, not a list", path);
+        sink_.diagnostics().push_back(std::move(d));
+        ok = false;
+        continue;
+      }
+      if (node.IsMap()) {
+        if (!node["value"]) {
+          Diagnostic d;
+          d.code = "bad-override";
+          d.file = policy_->source->name();
+          d.message = fmt::format("override `{}` must name a value, not a mapping", path);
+          sink_.diagnostics().push_back(std::move(d));
+          ok = false;
+          continue;
+        }
+        node["value"] = value;  // a param written as {value: ..., label: ...}
+      } else {
+        node = value;
+      }
+    }
+    return ok;
+  }
+
+  void load_params(const YAML::Node& node) {
+    if (!node) return;
+    if (!yaml_.expect_map(node, "`params`")) return;
+    for (const auto& kv : node) {
+      if (!yaml_.expect_scalar(kv.first, "a parameter name") || !valid_id(kv.first, "parameter name")) continue;
+      const std::string& name = kv.first.Scalar();
+      YAML::Node value = kv.second;
+      ParamInfo info;
+      info.name = name;
+      if (value.IsMap()) {
+        yaml_.check_keys(value, {"value", "label"}, fmt::format("parameter `{}`", name));
+        if (auto l = value["label"]; l && yaml_.expect_scalar(l, "a label")) info.label = l.Scalar();
+        if (!yaml_.required(kv.second, value["value"], "value")) continue;
+        value = value["value"];
+      }
+      if (!yaml_.expect_scalar(value, "a constant")) continue;
+      const std::string& text = value.Scalar();
+      Type type;
+      std::int64_t encoded = 0;
+      bool quoted = value.Tag() == "!";
+      if (!quoted && (text == "true" || text == "false")) {
+        type = Type{TypeKind::boolean};
+        encoded = text == "true";
+        info.type = FactType::boolean;
+        info.value = text;
+      } else if (auto d = Date::parse(text); !quoted && d) {
+        type = Type{TypeKind::date};
+        encoded = d->days();
+        info.type = FactType::date;
+        info.value = d->to_string();
+      } else if (auto dec = Decimal::parse(text); !quoted && dec) {
+        bool integral = text.find('.') == std::string::npos;
+        type = Type{integral ? TypeKind::integer : TypeKind::decimal};
+        encoded = integral ? dec->units() / Decimal::kOne : dec->units();
+        info.type = integral ? FactType::integer : FactType::decimal;
+        info.value = dec->to_string();
+      } else {
+        type = Type{TypeKind::string};
+        encoded = exprs_.intern_string(text);
+        info.type = FactType::string;
+        info.value = text;
+      }
+      if (expr::is_keyword(name) || !exprs_.add_param(name, type, encoded)) {
+        yaml_.error(kv.first, "duplicate-id", fmt::format("`{}` is already a fact, parameter or keyword", name));
+        continue;
+      }
+      policy_->param_infos.push_back(std::move(info));
+    }
   }
 
   // --- lets ---------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ Policy::~Policy() = default;
 
 const PolicyMetadata& Policy::metadata() const noexcept { return impl_->metadata; }
 const std::vector<FactInfo>& Policy::facts() const noexcept { return impl_->fact_infos; }
+const std::vector<ParamInfo>& Policy::params() const noexcept { return impl_->param_infos; }
+const std::vector<std::pair<std::string, std::string>>& Policy::overrides() const noexcept { return impl_->overrides; }
 const std::vector<CheckInfo>& Policy::eligibility_checks() const noexcept { return impl_->check_infos; }
 const std::vector<GroupInfo>& Policy::groups() const noexcept { return impl_->group_infos; }
 const std::vector<PointsItemInfo>& Policy::points_items() const noexcept { return impl_->points_infos; }

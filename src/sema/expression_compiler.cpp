@@ -1211,11 +1211,22 @@ void ExpressionCompiler::set_metadata(const PolicyMetadata& metadata) {
   if (metadata.age_cutoff) m["policy.age_cutoff"] = Value{Type{TypeKind::date}, true, metadata.age_cutoff->days(), 0};
 }
 
+bool ExpressionCompiler::add_param(const std::string& name, Type type, std::int64_t value) {
+  auto& m = *impl_;
+  if (m.metadata_constants.count(name) || m.policy.fact_by_path.count(name) || m.policy.list_by_path.count(name))
+    return false;
+  m.metadata_constants[name] = Value{type, true, value, 0};
+  return true;
+}
+
+std::int64_t ExpressionCompiler::intern_string(std::string_view text) { return impl_->string_constant(text); }
+
 std::vector<std::string> ExpressionCompiler::known_names() const { return impl_->candidate_names(); }
 
 bool ExpressionCompiler::add_let(const std::string& name, ExpressionText text, std::size_t name_offset) {
   Impl& m = *impl_;
-  if (m.let_index.count(name) || m.policy.fact_by_path.count(name) || m.policy.list_by_path.count(name)) {
+  if (m.let_index.count(name) || m.policy.fact_by_path.count(name) || m.policy.list_by_path.count(name) ||
+      m.metadata_constants.count(name)) {
     m.sink.error("duplicate-id", fmt::format("`{}` is already defined", name), name_offset, name_offset + name.size());
     return false;
   }

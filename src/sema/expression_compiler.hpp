@@ -62,6 +62,10 @@ class ExpressionCompiler {
   void finish();
   /// Every name an expression may use (for "did you mean" hints in other places).
   std::vector<std::string> known_names() const;
+  /// Declares a named constant (`params:`); false if the name is taken.
+  bool add_param(const std::string& name, Type type, std::int64_t value);
+  /// Interns a string constant owned by the program (for string params).
+  std::int64_t intern_string(std::string_view text);
   /// Makes `policy.*` constants available.
   void set_metadata(const PolicyMetadata& metadata);
 
