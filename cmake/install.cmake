@@ -22,16 +22,7 @@ install(TARGETS admit
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT admit_runtime
   FILE_SET HEADERS DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT admit_development)
 
-# The command-line tool, when it is built. Its target is not `admit` (that is the library), so look
-# for the usual names instead of assuming one.
-foreach(_admit_cli_target IN ITEMS admit_cli admit-cli admit_tool)
-  if(TARGET ${_admit_cli_target})
-    get_target_property(_admit_cli_type ${_admit_cli_target} TYPE)
-    if(_admit_cli_type STREQUAL "EXECUTABLE")
-      install(TARGETS ${_admit_cli_target} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT admit_cli)
-    endif()
-  endif()
-endforeach()
+# The command-line tool installs itself (src/cli/CMakeLists.txt).
 
 install(EXPORT admit-targets
   NAMESPACE admit::
