@@ -76,11 +76,8 @@ class Explainer {
 
   void eligibility() {
     const auto& checks = policy_.eligibility_checks();
-    if (d_.eligible()) {
-      line(s_.bold(fmt::format("一、入学资格 (eligibility): {}", s_.green("符合 (eligible)"))));
-    } else {
-      line(s_.bold(fmt::format("一、入学资格 (eligibility): {}", s_.red("不符合 (not eligible)"))));
-    }
+    line(s_.bold("一、入学资格 (eligibility): ") +
+         (d_.eligible() ? s_.green("符合 (eligible)") : s_.red("不符合 (not eligible)")));
     if (d_.failed_check() < checks.size()) {
       const CheckInfo& c = checks[d_.failed_check()];
       line(fmt::format("  {} {}", mark(false), named(c.label, c.id)));

@@ -45,7 +45,9 @@ int run(int argc, char** argv) {
   app.set_version_flag("--version", std::string("admit ") + version());
   app.require_subcommand(0, 1);
   app.failure_message([](const CLI::App* failed, const CLI::Error& e) {
-    std::string name = failed->get_parent() != nullptr ? "admit " + failed->get_name() : std::string("admit");
+    std::string name = "admit";
+    if (const auto subcommands = failed->get_subcommands(); !subcommands.empty())
+      name += " " + subcommands.front()->get_name();
     return name + ": error: " + e.what() + "\nRun `" + name + " --help` for more information.\n";
   });
   app.footer(
