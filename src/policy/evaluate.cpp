@@ -51,7 +51,7 @@ struct DecisionWriter {
 
   // Runs a segment; on a run-time error records it and returns false.
   bool run(const vm::Segment& segment, std::string_view what, std::int64_t& out) {
-    vm::RunResult r = vm::run(p.program, segment, registers);
+    vm::RunResult r = vm::run_segment(p.program, segment, registers);
     if (r.error == vm::ErrorCode::none) [[likely]] {
       out = r.value;
       return true;

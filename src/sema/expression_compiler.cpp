@@ -12,6 +12,7 @@
 #include "expr/parse.hpp"
 #include "util/did_you_mean.hpp"
 #include "vm/ops.hpp"
+#include "vm/optimize.hpp"
 
 namespace admit::internal {
 
@@ -1327,6 +1328,21 @@ std::optional<CompiledExpression> ExpressionCompiler::compile(ExpressionText tex
 void ExpressionCompiler::finish() {
   Impl& m = *impl_;
   vm::Program& p = m.program;
+  std::vector<vm::Segment*> segments;
+  for (auto& c : m.policy.checks) segments.push_back(&c.condition);
+  for (auto& g : m.policy.groups) {
+    segments.push_back(&g.condition);
+    for (auto& r : g.requirements)
+      if (r.condition) segments.push_back(&*r.condition);
+  }
+  for (auto& item : m.policy.points_items) {
+    segments.push_back(&item.value);
+    if (item.condition) segments.push_back(&*item.condition);
+  }
+  for (auto& cert : m.policy.certificates)
+    for (auto& s : cert.substitutes)
+      if (s.condition) segments.push_back(&*s.condition);
+  vm::optimize(p, segments, [](std::uint32_t r) { return (r & kTempTag) != 0; });
   std::uint32_t facts = p.fact_count;
   std::uint32_t constants = static_cast<std::uint32_t>(m.constant_values.size());
   auto relocate = [&](std::uint32_t r) -> std::uint32_t {
@@ -1342,6 +1358,8 @@ void ExpressionCompiler::finish() {
   }
   auto fix = [&](vm::Segment& s) {
     if (s.trivial) s.result_register = relocate(s.result_register);
+    s.inline_b = relocate(s.inline_b);
+    s.inline_c = relocate(s.inline_c);
   };
   for (auto& c : m.policy.checks) fix(c.condition);
   for (auto& g : m.policy.groups) {

@@ -27,6 +27,12 @@ OperandKinds operand_kinds(Op op) noexcept {
     case Op::jump_if_false:
     case Op::jump_if_true: return {pc, reg, none};
     case Op::fail: return {none, none, none};
+    case Op::branch_if_equal:
+    case Op::branch_unless_equal:
+    case Op::branch_if_less:
+    case Op::branch_unless_less:
+    case Op::branch_if_less_equal:
+    case Op::branch_unless_less_equal: return {pc, reg, reg};
     case Op::ret: return {none, reg, none};
     default: return {reg, reg, reg};
   }
@@ -74,6 +80,12 @@ std::string_view name_of(Op op) noexcept {
     case Op::id_gender: return "idgender";
     case Op::list_length: return "len";
     case Op::load_field: return "field";
+    case Op::branch_if_equal: return "beq";
+    case Op::branch_unless_equal: return "bne";
+    case Op::branch_if_less: return "blt";
+    case Op::branch_unless_less: return "bnlt";
+    case Op::branch_if_less_equal: return "ble";
+    case Op::branch_unless_less_equal: return "bnle";
     case Op::fail: return "fail";
     case Op::ret: return "ret";
   }

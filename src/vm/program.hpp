@@ -58,6 +58,12 @@ enum class Op : std::uint8_t {
   id_gender,       // a = 0 male / 1 female of ID b; fails if invalid
   list_length,     // a = count of list b
   load_field,      // a = field d of record c (register) of list b
+  branch_if_equal,          // if b == c: pc = a   (fused compare-and-branch, made by optimize())
+  branch_unless_equal,      // if !(b == c): pc = a
+  branch_if_less,
+  branch_unless_less,
+  branch_if_less_equal,
+  branch_unless_less_equal,
   fail,            // stop with error code d (ErrorCode)
   ret,             // stop; result in b
 };
@@ -71,6 +77,8 @@ enum class ErrorCode : std::uint8_t {
   empty_aggregate,
 };
 std::string_view describe(ErrorCode code) noexcept;
+
+inline constexpr bool is_fused_branch(Op op) noexcept { return op >= Op::branch_if_equal && op <= Op::branch_unless_less_equal; }
 
 struct Instr {
   Op op{};
@@ -93,6 +101,9 @@ struct Segment {
   std::uint32_t entry = 0;
   std::uint32_t result_register = 0;  // when the segment folded to a constant or a plain register,
   bool trivial = false;               // no code runs: the result is register result_register
+  Op inline_op = Op::ret;             // a single comparison of registers inline_b, inline_c (else ret)
+  std::uint32_t inline_b = 0;
+  std::uint32_t inline_c = 0;
   std::vector<std::uint32_t> facts_read;  // fact slots the expression reads (for traces)
 };
 
@@ -125,6 +136,22 @@ std::string_view name_of(Op op) noexcept;
 
 /// Runs a segment over a register file already holding facts and constants.
 RunResult run(const Program& program, const Segment& segment, std::int64_t* registers) noexcept;
+
+/// The fast path callers use: trivial and single-comparison segments never enter the interpreter.
+inline RunResult run_segment(const Program& program, const Segment& segment, std::int64_t* r) noexcept {
+  if (segment.trivial) return RunResult{r[segment.result_register], ErrorCode::none, 0};
+  const std::int64_t b = r[segment.inline_b], c = r[segment.inline_c];
+  switch (segment.inline_op) {
+    case Op::equal: return RunResult{b == c, ErrorCode::none, 0};
+    case Op::not_equal: return RunResult{b != c, ErrorCode::none, 0};
+    case Op::less: return RunResult{b < c, ErrorCode::none, 0};
+    case Op::less_equal: return RunResult{b <= c, ErrorCode::none, 0};
+    case Op::greater: return RunResult{b > c, ErrorCode::none, 0};
+    case Op::greater_equal: return RunResult{b >= c, ErrorCode::none, 0};
+    case Op::in_mask: return RunResult{static_cast<std::int64_t>((static_cast<std::uint64_t>(c) >> (b & 63)) & 1u), ErrorCode::none, 0};
+    default: return run(program, segment, r);
+  }
+}
 
 std::string disassemble(const Program& program);
 

@@ -1,0 +1,208 @@
+// Peephole optimisation of the compiled program, run once per policy before registers are
+// relocated. The code generator is deliberately simple (every sub-expression gets its own
+// temporary, joins go through moves); this pass removes what that costs at run time:
+//  - `op t, ...; move d, t` with t read nowhere else  ->  `op d, ...`
+//  - `jmp L` where L holds `ret r`                     ->  `ret r`
+//  - `jmp L` where L holds `jmp M`                     ->  `jmp M`
+//  - a compare whose only reader is the next `jf`/`jt` ->  one fused compare-and-branch
+// then compacts the code, remapping jump targets, segment entries and the span table.
+
+#include "vm/optimize.hpp"
+
+#include <algorithm>
+#include <vector>
+
+namespace admit::internal::vm {
+namespace {
+
+constexpr Op kDead = Op::fail;  // marks removed instructions (with unused == 1)
+
+bool is_branch(Op op) { return op == Op::jump || op == Op::jump_if_false || op == Op::jump_if_true || is_fused_branch(op); }
+
+void for_each_read(const Instr& in, auto&& fn) {
+  OperandKinds k = operand_kinds(in.op);
+  if (k.b == Operand::reg) fn(in.b);
+  if (k.c == Operand::reg) fn(in.c);
+}
+
+// Compare opcodes and their fused branch forms: jump to `a` when the comparison of b and c is false / true.
+struct Fusion {
+  Op compare;
+  Op if_false;
+  Op if_true;
+};
+constexpr Fusion kFusions[] = {
+    {Op::equal, Op::branch_unless_equal, Op::branch_if_equal},
+    {Op::not_equal, Op::branch_if_equal, Op::branch_unless_equal},
+    {Op::less, Op::branch_unless_less, Op::branch_if_less},
+    {Op::less_equal, Op::branch_unless_less_equal, Op::branch_if_less_equal},
+    {Op::greater, Op::branch_if_less_equal, Op::branch_unless_less_equal},
+    {Op::greater_equal, Op::branch_if_less, Op::branch_unless_less},
+};
+
+Op invert(Op op) {
+  switch (op) {
+    case Op::jump_if_false: return Op::jump_if_true;
+    case Op::jump_if_true: return Op::jump_if_false;
+    case Op::branch_if_equal: return Op::branch_unless_equal;
+    case Op::branch_unless_equal: return Op::branch_if_equal;
+    case Op::branch_if_less: return Op::branch_unless_less;
+    case Op::branch_unless_less: return Op::branch_if_less;
+    case Op::branch_if_less_equal: return Op::branch_unless_less_equal;
+    case Op::branch_unless_less_equal: return Op::branch_if_less_equal;
+    default: return op;
+  }
+}
+
+}  // namespace
+
+void optimize(Program& program, std::vector<Segment*>& segments, bool (*is_temp)(std::uint32_t)) {
+  auto& code = program.code;
+  const std::size_t n = code.size();
+  if (n == 0) return;
+
+  // Segment ranges: each segment's code is contiguous and starts at its entry.
+  std::vector<std::uint32_t> starts;
+  for (const Segment* s : segments)
+    if (!s->trivial) starts.push_back(s->entry);
+  std::sort(starts.begin(), starts.end());
+  starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
+  std::vector<std::uint32_t> segment_of(n, 0);
+  for (std::size_t i = 0, s = 0; i < n; ++i) {
+    while (s + 1 < starts.size() && starts[s + 1] <= i) ++s;
+    segment_of[i] = static_cast<std::uint32_t>(s);
+  }
+
+  auto is_segment_start = [&](std::size_t pc) { return std::binary_search(starts.begin(), starts.end(), pc); };
+  auto dead = [&](std::size_t pc) { return code[pc].op == kDead && code[pc].unused == 1; };
+  auto kill = [&](std::size_t pc) {
+    code[pc] = Instr{};
+    code[pc].op = kDead;
+    code[pc].unused = 1;
+  };
+
+  for (int round = 0; round < 4; ++round) {
+    std::vector<bool> target(n + 1, false);
+    for (std::size_t pc = 0; pc < n; ++pc)
+      if (!dead(pc) && is_branch(code[pc].op)) target[code[pc].a] = true;
+
+    // Reads of each temporary within its segment.
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> reads;  // (segment, register)
+    for (std::size_t pc = 0; pc < n; ++pc) {
+      if (dead(pc)) continue;
+      for_each_read(code[pc], [&](std::uint32_t r) {
+        if (is_temp(r)) reads.emplace_back(segment_of[pc], r);
+      });
+    }
+    std::sort(reads.begin(), reads.end());
+    auto read_count = [&](std::uint32_t segment, std::uint32_t r) {
+      auto range = std::equal_range(reads.begin(), reads.end(), std::make_pair(segment, r));
+      return static_cast<std::size_t>(range.second - range.first);
+    };
+    auto next_live = [&](std::size_t pc) {
+      std::size_t j = pc + 1;
+      while (j < n && dead(j)) ++j;
+      return j;
+    };
+
+    for (std::size_t pc = 0; pc < n; ++pc) {
+      if (dead(pc)) continue;
+      Instr& in = code[pc];
+      OperandKinds k = operand_kinds(in.op);
+      std::size_t j = next_live(pc);
+      // op t, ...; move d, t  ->  op d, ...
+      if (k.a == Operand::reg && j < n && code[j].op == Op::move && code[j].b == in.a && is_temp(in.a) && !target[j] &&
+          segment_of[j] == segment_of[pc] && read_count(segment_of[pc], in.a) == 1 && in.op != Op::load_field) {
+        in.a = code[j].a;
+        kill(j);
+        continue;
+      }
+      // compare t, x, y; jf/jt L, t  ->  fused branch
+      if (j < n && (code[j].op == Op::jump_if_false || code[j].op == Op::jump_if_true) && code[j].b == in.a &&
+          is_temp(in.a) && !target[j] && read_count(segment_of[pc], in.a) == 1) {
+        for (const Fusion& f : kFusions) {
+          if (in.op != f.compare) continue;
+          Op fused = code[j].op == Op::jump_if_false ? f.if_false : f.if_true;
+          in = Instr{fused, 0, 0, code[j].a, in.b, in.c};
+          kill(j);
+          break;
+        }
+        continue;
+      }
+      // move t, x; ret t  ->  ret x
+      if (in.op == Op::move && is_temp(in.a) && j < n && code[j].op == Op::ret && code[j].b == in.a && !target[j] &&
+          read_count(segment_of[pc], in.a) == 1) {
+        code[j].b = in.b;
+        kill(pc);
+        continue;
+      }
+      // branch L1 (to just past the next jump); jmp L2  ->  inverted branch L2
+      if ((is_fused_branch(in.op) || in.op == Op::jump_if_false || in.op == Op::jump_if_true) && j < n &&
+          code[j].op == Op::jump && !target[j] && next_live(j) == in.a) {
+        in.op = invert(in.op);
+        in.a = code[j].a;
+        kill(j);
+        continue;
+      }
+      // Code after an unconditional transfer is unreachable until the next jump target.
+      if ((in.op == Op::ret || in.op == Op::jump) && j < n && !target[j] && segment_of[j] == segment_of[pc] &&
+          !is_segment_start(j)) {
+        kill(j);
+        continue;
+      }
+      if (in.op == Op::jump) {
+        std::size_t t = in.a;
+        while (t < n && dead(t)) ++t;
+        if (t < n && code[t].op == Op::ret) {
+          in = code[t];
+        } else if (t < n && code[t].op == Op::jump && code[t].a != pc) {
+          in.a = code[t].a;
+        } else if (t == next_live(pc)) {
+          kill(pc);  // a jump to the next instruction
+        } else {
+          in.a = static_cast<std::uint32_t>(t);
+        }
+      }
+    }
+  }
+
+  // Compact.
+  std::vector<std::uint32_t> new_pc(n + 1, 0);
+  std::uint32_t out = 0;
+  for (std::size_t pc = 0; pc < n; ++pc) {
+    new_pc[pc] = out;
+    if (!dead(pc)) ++out;
+  }
+  new_pc[n] = out;
+  // A jump to a dead instruction lands on the next live one, which is where new_pc already points.
+  std::vector<Instr> compacted;
+  std::vector<std::uint32_t> spans;
+  compacted.reserve(out);
+  spans.reserve(out);
+  for (std::size_t pc = 0; pc < n; ++pc) {
+    if (dead(pc)) continue;
+    Instr in = code[pc];
+    if (is_branch(in.op)) in.a = new_pc[in.a];
+    compacted.push_back(in);
+    spans.push_back(program.spans[pc]);
+  }
+  code = std::move(compacted);
+  program.spans = std::move(spans);
+  for (Segment* s : segments)
+    if (!s->trivial) s->entry = new_pc[s->entry];
+
+  // Segments that are one comparison run inline in the caller, without entering the interpreter.
+  for (Segment* s : segments) {
+    if (s->trivial || s->entry + 1 >= program.code.size()) continue;
+    const Instr& first = program.code[s->entry];
+    const Instr& second = program.code[s->entry + 1];
+    bool compare = (first.op >= Op::equal && first.op <= Op::greater_equal) || first.op == Op::in_mask;
+    if (compare && second.op == Op::ret && second.b == first.a) {
+      s->inline_op = first.op;
+      s->inline_b = first.b;
+      s->inline_c = first.c;
+    }
+  }
+}
+
+}  // namespace admit::internal::vm
