@@ -9,6 +9,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "admit/applicant.hpp"
+#include "admit/decision.hpp"
 #include "admit/policy.hpp"
 #include "diag/source_file.hpp"
 #include "vm/program.hpp"
@@ -95,6 +97,18 @@ struct PointsItemDef {
   std::size_t offset = 0;
 };
 
+/// The whole decision as one straight program (fuse.cpp): eligibility, group, points and
+/// conditional requirements in a single interpreter run, results left in output registers.
+struct FusedDecision {
+  bool available = false;
+  vm::Segment segment;
+  std::uint32_t failed = 0;      // register: index of the failed check, or -1
+  std::uint32_t group = 0;       // register: group index, or -1
+  std::uint32_t requirements = 0;// register: bit j set when the group's conditional requirement j applies
+  std::vector<std::uint32_t> applied;  // per points item: 1 when its `when` holds
+  std::vector<std::uint32_t> raw;      // per points item: value in decimal units before the cap
+};
+
 struct CompiledPolicy {
   std::unique_ptr<SourceFile> source;
 
@@ -126,10 +140,18 @@ struct CompiledPolicy {
   std::vector<GroupDef> groups;
   std::vector<PointsItemDef> points_items;
   std::vector<CertificateDef> certificates;
+  FusedDecision fused;
 
   // For the public Policy.
   std::string file;
 };
+
+/// Builds `policy.fused` from the per-rule segments (after the program's registers are final).
+void build_fused_decision(CompiledPolicy& policy);
+
+/// Evaluates rule by rule (one segment at a time), bypassing the fused program: the reference the
+/// fused fast path is tested against.
+void evaluate_rule_by_rule(const Policy& policy, const Applicant& applicant, Decision& out);
 
 /// Wraps a finished CompiledPolicy in the public, shareable Policy.
 std::shared_ptr<const Policy> make_policy(std::unique_ptr<CompiledPolicy> compiled);

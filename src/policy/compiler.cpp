@@ -56,7 +56,10 @@ class Compiler {
     load_eligibility(root["eligibility"]);
     load_groups(root["groups"], root);
     load_points(root["points"]);
-    if (!sink_.has_errors()) exprs_.finish();
+    if (!sink_.has_errors()) {
+      exprs_.finish();
+      build_fused_decision(*policy_);
+    }
     build_public_tables();
     TestLoader tests(sink_, yaml_, *policy_);
     tests.load(root["tests"], policy_->source->name());

@@ -106,6 +106,48 @@ struct DecisionWriter {
     d.trace_.push_back(std::move(e));
   }
 
+  // The fast path: one run of the fused program, then the decision is read off its registers.
+  // Returns false when the slow path must run (a run-time error, whose message it reports).
+  bool evaluate_fused() {
+    const internal::FusedDecision& f = p.fused;
+    prepare();
+    vm::RunResult r = vm::run(p.program, f.segment, registers);
+    if (r.error != vm::ErrorCode::none) [[unlikely]]
+      return false;
+    const std::int64_t failed = registers[f.failed];
+    if (failed >= 0) {
+      d.eligible_ = false;
+      d.failed_check_ = static_cast<std::uint32_t>(failed);
+      return true;
+    }
+    const std::int64_t group = registers[f.group];
+    d.group_ = group < 0 ? UINT32_MAX : static_cast<std::uint32_t>(group);
+    std::int64_t total = 0;
+    d.breakdown_.resize(p.points_items.size());
+    for (std::uint32_t i = 0; i < p.points_items.size(); ++i) {
+      PointsLine& line = d.breakdown_[i];
+      const auto& cap = p.points_infos[i].cap;
+      line.item = i;
+      line.applied = registers[f.applied[i]] != 0;
+      line.raw = Decimal::from_units(registers[f.raw[i]]);
+      line.value = cap && *cap < line.raw ? *cap : line.raw;
+      if (vm::op_add(total, line.value.units(), total) != vm::ErrorCode::none) [[unlikely]]
+        return false;
+    }
+    d.points_uncapped_ = Decimal::from_units(total);
+    d.points_ = p.points_cap && *p.points_cap < d.points_uncapped_ ? *p.points_cap : d.points_uncapped_;
+    if (d.group_ != UINT32_MAX) {
+      const auto& group_def = p.groups[d.group_];
+      const std::uint64_t applies = static_cast<std::uint64_t>(registers[f.requirements]);
+      for (std::uint32_t j = 0; j < group_def.requirements.size(); ++j) {
+        const auto& req = group_def.requirements[j];
+        if (req.condition && !((applies >> j) & 1u)) continue;
+        if (!certificate_status(req.certificate)) return false;
+      }
+    }
+    return true;
+  }
+
   void evaluate() {
     prepare();
     std::int64_t v = 0;
@@ -180,36 +222,51 @@ struct DecisionWriter {
         if (!run(*req.condition, "requirement condition", v)) return;
         if (!v) continue;
       }
-      RequiredCertificate rc;
-      rc.certificate = req.certificate;
-      if (applicant.is_verified(req.certificate)) {
-        rc.status = CertificateStatus::verified;
-      } else if (applicant.is_submitted(req.certificate)) {
-        rc.status = CertificateStatus::submitted;
-      } else {
-        const auto& subs = p.certificates[req.certificate].substitutes;
-        for (std::uint32_t s = 0; s < subs.size(); ++s) {
-          bool all = true;
-          for (std::uint32_t c : subs[s].all_of) all = all && has(c);
-          if (!all) continue;
-          if (subs[s].condition) {
-            if (!run(*subs[s].condition, "substitute condition", v)) return;
-            if (!v) continue;
-          }
-          rc.status = CertificateStatus::substituted;
-          rc.substitute = s;
-          break;
-        }
-      }
-      d.certificates_.push_back(rc);
+      if (!certificate_status(req.certificate)) return;
     }
+  }
+
+  // Appends the status of one required certificate; false on a run-time error.
+  bool certificate_status(std::uint32_t certificate) {
+    RequiredCertificate rc;
+    rc.certificate = certificate;
+    if (applicant.is_verified(certificate)) {
+      rc.status = CertificateStatus::verified;
+    } else if (applicant.is_submitted(certificate)) {
+      rc.status = CertificateStatus::submitted;
+    } else {
+      const auto& subs = p.certificates[certificate].substitutes;
+      for (std::uint32_t s = 0; s < subs.size(); ++s) {
+        bool all = true;
+        for (std::uint32_t c : subs[s].all_of) all = all && has(c);
+        if (!all) continue;
+        if (subs[s].condition) {
+          std::int64_t v = 0;
+          if (!run(*subs[s].condition, "substitute condition", v)) return false;
+          if (!v) continue;
+        }
+        rc.status = CertificateStatus::substituted;
+        rc.substitute = s;
+        break;
+      }
+    }
+    d.certificates_.push_back(rc);
+    return true;
   }
 };
 
 void Policy::evaluate(const Applicant& applicant, Decision& out) const {
   DecisionWriter w{*impl_, *this, applicant.storage(), out, false};
+  if (impl_->fused.available && w.evaluate_fused()) return;
+  w.evaluate();  // also the path that words run-time errors
+}
+
+namespace internal {
+void evaluate_rule_by_rule(const Policy& policy, const Applicant& applicant, Decision& out) {
+  DecisionWriter w{policy.compiled(), policy, applicant.storage(), out, false};
   w.evaluate();
 }
+}  // namespace internal
 
 void Policy::evaluate_with_trace(const Applicant& applicant, Decision& out) const {
   DecisionWriter w{*impl_, *this, applicant.storage(), out, true};

@@ -42,7 +42,8 @@ RunResult run(const Program& program, const Segment& segment, std::int64_t* r) n
       &&op_add_years, &&op_date_year, &&op_date_month, &&op_date_day, &&op_round_decimal, &&op_id_valid,
       &&op_id_birth_date, &&op_id_gender, &&op_list_length, &&op_load_field, &&op_branch_if_equal,
       &&op_branch_unless_equal, &&op_branch_if_less, &&op_branch_unless_less, &&op_branch_if_less_equal,
-      &&op_branch_unless_less_equal, &&op_fail, &&op_ret};
+      &&op_branch_unless_less_equal, &&op_set_immediate, &&op_branch_unless_equal_immediate, &&op_set_bit,
+      &&op_fail, &&op_ret};
   static_assert(sizeof(labels) / sizeof(labels[0]) == static_cast<std::size_t>(Op::ret) + 1);
 #define CASE(name) op_##name:
 #define NEXT()                                   \
@@ -127,6 +128,9 @@ RunResult run(const Program& program, const Segment& segment, std::int64_t* r) n
   CASE(branch_unless_less) if (!(r[in->b] < r[in->c])) JUMP(in->a); NEXT();
   CASE(branch_if_less_equal) if (r[in->b] <= r[in->c]) JUMP(in->a); NEXT();
   CASE(branch_unless_less_equal) if (!(r[in->b] <= r[in->c])) JUMP(in->a); NEXT();
+  CASE(set_immediate) r[in->a] = static_cast<std::int32_t>(in->c); NEXT();
+  CASE(branch_unless_equal_immediate) if (r[in->b] != static_cast<std::int32_t>(in->c)) JUMP(in->a); NEXT();
+  CASE(set_bit) r[in->a] |= std::int64_t{1} << in->c; NEXT();
   CASE(fail) return RunResult{0, static_cast<ErrorCode>(in->d), static_cast<std::uint32_t>(in - code)};
   CASE(ret) return RunResult{r[in->b], ErrorCode::none, 0};
 #if !ADMIT_THREADED

@@ -17,7 +17,10 @@ namespace {
 
 constexpr Op kDead = Op::fail;  // marks removed instructions (with unused == 1)
 
-bool is_branch(Op op) { return op == Op::jump || op == Op::jump_if_false || op == Op::jump_if_true || is_fused_branch(op); }
+bool is_branch(Op op) {
+  return op == Op::jump || op == Op::jump_if_false || op == Op::jump_if_true || is_fused_branch(op) ||
+         op == Op::branch_unless_equal_immediate;
+}
 
 void for_each_read(const Instr& in, auto&& fn) {
   OperandKinds k = operand_kinds(in.op);
@@ -56,7 +59,7 @@ Op invert(Op op) {
 
 }  // namespace
 
-void optimize(Program& program, std::vector<Segment*>& segments, bool (*is_temp)(std::uint32_t)) {
+void optimize(Program& program, std::vector<Segment*>& segments, const std::function<bool(std::uint32_t)>& is_temp) {
   auto& code = program.code;
   const std::size_t n = code.size();
   if (n == 0) return;

@@ -27,6 +27,9 @@ OperandKinds operand_kinds(Op op) noexcept {
     case Op::jump_if_false:
     case Op::jump_if_true: return {pc, reg, none};
     case Op::fail: return {none, none, none};
+    case Op::set_immediate: return {reg, none, immediate};
+    case Op::branch_unless_equal_immediate: return {pc, reg, immediate};
+    case Op::set_bit: return {reg, none, immediate};
     case Op::branch_if_equal:
     case Op::branch_unless_equal:
     case Op::branch_if_less:
@@ -86,6 +89,9 @@ std::string_view name_of(Op op) noexcept {
     case Op::branch_unless_less: return "bnlt";
     case Op::branch_if_less_equal: return "ble";
     case Op::branch_unless_less_equal: return "bnle";
+    case Op::set_immediate: return "seti";
+    case Op::branch_unless_equal_immediate: return "bnei";
+    case Op::set_bit: return "setbit";
     case Op::fail: return "fail";
     case Op::ret: return "ret";
   }

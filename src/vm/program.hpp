@@ -64,6 +64,9 @@ enum class Op : std::uint8_t {
   branch_unless_less,
   branch_if_less_equal,
   branch_unless_less_equal,
+  set_immediate,             // a = (int32) c
+  branch_unless_equal_immediate,  // if r[b] != (int32) c: pc = a
+  set_bit,                   // a |= 1 << c
   fail,            // stop with error code d (ErrorCode)
   ret,             // stop; result in b
 };

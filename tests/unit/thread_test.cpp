@@ -12,6 +12,7 @@
 #include "admit/applicant.hpp"
 #include "admit/decision.hpp"
 #include "admit/policy.hpp"
+#include "policy/compiled_policy.hpp"
 
 namespace {
 
@@ -84,4 +85,32 @@ TEST_CASE("many threads evaluating one policy agree with one thread", "[threads]
   }
   for (auto& th : threads) th.join();
   CHECK(mismatches.load() == 0);
+}
+
+TEST_CASE("the fused fast path decides exactly like rule-by-rule evaluation", "[fused]") {
+  for (const char* file : {"/rules/examples/benchmark-county.yaml"}) {
+    auto compiled = admit::compile_file(std::string(ADMIT_SOURCE_DIR) + file);
+    REQUIRE(compiled.ok());
+    const admit::Policy& policy = *compiled.policy;
+    REQUIRE(policy.compiled().fused.available);
+    admit::Applicant a(policy);
+    admit::Decision fast, reference;
+    std::size_t compared = 0;
+    for (const auto& r : population(20000)) {
+      REQUIRE(a.bind_json(r));
+      policy.evaluate(a, fast);
+      admit::internal::evaluate_rule_by_rule(policy, a, reference);
+      REQUIRE(fast.eligible() == reference.eligible());
+      REQUIRE(fast.group_id() == reference.group_id());
+      REQUIRE(fast.points() == reference.points());
+      REQUIRE(fast.breakdown().size() == reference.breakdown().size());
+      for (std::size_t i = 0; i < fast.breakdown().size(); ++i) {
+        REQUIRE(fast.breakdown()[i].raw == reference.breakdown()[i].raw);
+        REQUIRE(fast.breakdown()[i].applied == reference.breakdown()[i].applied);
+      }
+      REQUIRE(fast.missing_ids() == reference.missing_ids());
+      ++compared;
+    }
+    CHECK(compared == 20000);
+  }
 }
