@@ -58,6 +58,9 @@ struct CompileOptions {
   std::vector<std::pair<std::string, std::string>> overrides;
   /// Load the sibling `<name>.test.yaml` (tests for `admit test`) when it exists.
   bool load_sibling_tests = true;
+  /// Run the bytecode optimizer and fuse the rules into one program. Decisions are identical either
+  /// way (the test suite checks it); switching it off only exists to test the optimizer.
+  bool optimize = true;
 };
 
 class Policy;

@@ -57,8 +57,8 @@ class Compiler {
     load_groups(root["groups"], root);
     load_points(root["points"]);
     if (!sink_.has_errors()) {
-      exprs_.finish();
-      build_fused_decision(*policy_);
+      exprs_.finish(options_.optimize);
+      if (options_.optimize) build_fused_decision(*policy_);
     }
     build_public_tables();
     TestLoader tests(sink_, yaml_, *policy_);

@@ -701,6 +701,8 @@ struct ExpressionCompiler::Impl {
       error_at(n, "type-mismatch", fmt::format("the branches of `if` differ: {} and {}", name(a.type), name(b.type)));
       return error_value();
     }
+    // A decimal is wanted (a points value): widen in each branch rather than once after the join.
+    if (hint && hint->kind == TypeKind::decimal && common->kind == TypeKind::integer) common = Type{TypeKind::decimal};
     if (common->kind == TypeKind::decimal && (a.type.kind == TypeKind::integer || b.type.kind == TypeKind::integer)) {
       // Widen integer branches: re-emit their moves through a conversion.
       if (a.type.kind == TypeKind::integer) retarget_move(then_move, a, dst, node(n.children[1]));
@@ -823,6 +825,7 @@ struct ExpressionCompiler::Impl {
       }
       result = *common;
     }
+    if (hint && hint->kind == TypeKind::decimal && result.kind == TypeKind::integer) result = Type{TypeKind::decimal};
     bool all_const = std::all_of(values.begin(), values.end(), [](const Value& v) { return v.is_const; });
     if (subject.type.kind == TypeKind::enumeration && all_const) {
       const EnumDef& e = policy.enums[subject.type.id];
@@ -1289,7 +1292,8 @@ std::optional<CompiledExpression> ExpressionCompiler::compile(ExpressionText tex
   m.reported = false;
   m.facts_read = &out.segment.facts_read;
   std::uint32_t entry = m.here();
-  Value v = m.compile_node(parsed.ast.root, nullptr);
+  const Type decimal{TypeKind::decimal};
+  Value v = m.compile_node(parsed.ast.root, expect == Expect::numeric ? &decimal : nullptr);
   const Node& root = parsed.ast.at(parsed.ast.root);
   if (v.ok()) {
     if (expect == Expect::boolean && v.type.kind != TypeKind::boolean) {
@@ -1298,6 +1302,8 @@ std::optional<CompiledExpression> ExpressionCompiler::compile(ExpressionText tex
     } else if (expect == Expect::numeric && !is_numeric(v.type)) {
       m.error_at(root, "type-mismatch", fmt::format("a points value must be a number, found {}", m.name(v.type)));
       v = error_value();
+    } else if (expect == Expect::numeric) {
+      v = m.to_decimal(v, root);  // points are decimals; int results widen once, here
     }
   }
   m.facts_read = nullptr;
@@ -1325,7 +1331,7 @@ std::optional<CompiledExpression> ExpressionCompiler::compile(ExpressionText tex
   return out;
 }
 
-void ExpressionCompiler::finish() {
+void ExpressionCompiler::finish(bool optimize) {
   Impl& m = *impl_;
   vm::Program& p = m.program;
   std::vector<vm::Segment*> segments;
@@ -1342,7 +1348,7 @@ void ExpressionCompiler::finish() {
   for (auto& cert : m.policy.certificates)
     for (auto& s : cert.substitutes)
       if (s.condition) segments.push_back(&*s.condition);
-  vm::optimize(p, segments, [](std::uint32_t r) { return (r & kTempTag) != 0; });
+  if (optimize) vm::optimize(p, segments, [](std::uint32_t r) { return (r & kTempTag) != 0; });
   std::uint32_t facts = p.fact_count;
   std::uint32_t constants = static_cast<std::uint32_t>(m.constant_values.size());
   auto relocate = [&](std::uint32_t r) -> std::uint32_t {

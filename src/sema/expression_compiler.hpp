@@ -59,7 +59,7 @@ class ExpressionCompiler {
   /// Compiles one expression into a segment; nullopt after reporting errors.
   std::optional<CompiledExpression> compile(ExpressionText text, Expect expect);
   /// Relocates registers once every expression has been compiled; the program is then final.
-  void finish();
+  void finish(bool optimize = true);
   /// Every name an expression may use (for "did you mean" hints in other places).
   std::vector<std::string> known_names() const;
   /// Declares a named constant (`params:`); false if the name is taken.

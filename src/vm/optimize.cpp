@@ -43,6 +43,37 @@ constexpr Fusion kFusions[] = {
     {Op::greater_equal, Op::branch_if_less, Op::branch_unless_less},
 };
 
+// Writes only its destination and cannot fail: safe to delete when the result is unused.
+bool is_pure(Op op) {
+  switch (op) {
+    case Op::move:
+    case Op::equal:
+    case Op::not_equal:
+    case Op::less:
+    case Op::less_equal:
+    case Op::greater:
+    case Op::greater_equal:
+    case Op::string_equal:
+    case Op::string_not_equal:
+    case Op::starts_with:
+    case Op::logical_not:
+    case Op::minimum:
+    case Op::maximum:
+    case Op::in_mask:
+    case Op::table:
+    case Op::years_between:
+    case Op::months_between:
+    case Op::date_year:
+    case Op::date_month:
+    case Op::date_day:
+    case Op::id_valid:
+    case Op::list_length:
+    case Op::load_field:
+    case Op::set_immediate: return true;
+    default: return false;
+  }
+}
+
 Op invert(Op op) {
   switch (op) {
     case Op::jump_if_false: return Op::jump_if_true;
@@ -78,16 +109,15 @@ void optimize(Program& program, std::vector<Segment*>& segments, const std::func
 
   auto is_segment_start = [&](std::size_t pc) { return std::binary_search(starts.begin(), starts.end(), pc); };
   auto dead = [&](std::size_t pc) { return code[pc].op == kDead && code[pc].unused == 1; };
-  auto kill = [&](std::size_t pc) {
-    code[pc] = Instr{};
-    code[pc].op = kDead;
-    code[pc].unused = 1;
-  };
 
-  for (int round = 0; round < 4; ++round) {
+  for (int round = 0; round < 8; ++round) {
     std::vector<bool> target(n + 1, false);
-    for (std::size_t pc = 0; pc < n; ++pc)
-      if (!dead(pc) && is_branch(code[pc].op)) target[code[pc].a] = true;
+    for (std::size_t pc = 0; pc < n; ++pc) {
+      if (dead(pc) || !is_branch(code[pc].op)) continue;
+      std::size_t lands = code[pc].a;  // a removed target: the jump lands on the next live instruction
+      while (lands < n && dead(lands)) ++lands;
+      target[lands] = true;
+    }
 
     // Reads of each temporary within its segment.
     std::vector<std::pair<std::uint32_t, std::uint32_t>> reads;  // (segment, register)
@@ -106,6 +136,14 @@ void optimize(Program& program, std::vector<Segment*>& segments, const std::func
       std::size_t j = pc + 1;
       while (j < n && dead(j)) ++j;
       return j;
+    };
+    // A jump to a removed instruction lands on the next live one, which becomes a target.
+    auto kill = [&](std::size_t pc) {
+      std::size_t after = next_live(pc);
+      if (target[pc]) target[after] = true;
+      code[pc] = Instr{};
+      code[pc].op = kDead;
+      code[pc].unused = 1;
     };
 
     for (std::size_t pc = 0; pc < n; ++pc) {
@@ -130,6 +168,21 @@ void optimize(Program& program, std::vector<Segment*>& segments, const std::func
           kill(j);
           break;
         }
+        continue;
+      }
+      // move t, x; I(t)  ->  move t, x; I(x)   (the move dies below if t has no other reader)
+      if (in.op == Op::move && is_temp(in.a) && j < n && !target[j] && segment_of[j] == segment_of[pc] &&
+          in.a != in.b) {
+        Instr& user = code[j];
+        OperandKinds uk = operand_kinds(user.op);
+        bool changed = false;
+        if (uk.b == Operand::reg && user.b == in.a) user.b = in.b, changed = true;
+        if (uk.c == Operand::reg && user.c == in.a) user.c = in.b, changed = true;
+        if (changed) continue;
+      }
+      // A pure instruction whose temporary result nobody reads.
+      if (k.a == Operand::reg && is_temp(in.a) && is_pure(in.op) && read_count(segment_of[pc], in.a) == 0) {
+        kill(pc);
         continue;
       }
       // move t, x; ret t  ->  ret x
