@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,16 @@ struct ExplainOptions {
   ColorMode color = ColorMode::automatic;
 };
 int run_explain(const ExplainOptions& options);
+
+struct SynthOptions {
+  std::string policy;
+  std::string profile;  // empty: the defaults (docs/performance.md)
+  std::string out;      // empty: stdout
+  std::uint64_t count = 0;
+  std::uint64_t seed = 1;
+  unsigned jobs = 0;    // 0: hardware threads (the output does not depend on it)
+};
+int run_synth(const SynthOptions& options);
 
 /// The version string printed by `admit --version`.
 const char* version() noexcept;

@@ -107,6 +107,18 @@ int run(int argc, char** argv) {
       ->required();
   add_color_option(*explain_cmd, explain_color);
 
+  // synth
+  SynthOptions synth;
+  CLI::App* synth_cmd =
+      app.add_subcommand("synth", "Generate a synthetic applicant population (JSON Lines) for a policy");
+  synth_cmd->add_option("--policy", synth.policy, "Policy file (YAML)")->required();
+  synth_cmd->add_option("-n,--count", synth.count, "Number of records")->required();
+  synth_cmd->add_option("--seed", synth.seed, "Seed: the same seed gives the same file")->default_str("1");
+  synth_cmd->add_option("--profile", synth.profile, "Profile (YAML): value shares and ranges (docs/performance.md)");
+  synth_cmd->add_option("-o,--out", synth.out, "Write the records here instead of standard output");
+  synth_cmd->add_option("-j,--jobs", synth.jobs, "Worker threads (default: hardware threads; same output)")
+      ->check(CLI::Range(1u, 1024u));
+
   // help
   std::string help_topic;
   CLI::App* help_cmd = app.add_subcommand("help", "Show help for admit or one of its subcommands");
@@ -135,19 +147,20 @@ int run(int argc, char** argv) {
     explain.color = parse_color(explain_color);
     return run_explain(explain);
   }
+  if (synth_cmd->parsed()) return run_synth(synth);
   if (help_cmd->parsed()) {
     if (help_topic.empty()) {
       std::cout << app.help();
       return kExitOk;
     }
-    for (CLI::App* sub : {check_cmd, test_cmd, eval_cmd, explain_cmd, help_cmd}) {
+    for (CLI::App* sub : {check_cmd, test_cmd, eval_cmd, explain_cmd, synth_cmd, help_cmd}) {
       if (sub->get_name() == help_topic) {
         std::cout << sub->help();
         return kExitOk;
       }
     }
     std::cerr << "admit help: error: unknown subcommand `" << help_topic
-              << "` (expected check, test, eval, explain or help)\n";
+              << "` (expected check, test, eval, explain, synth or help)\n";
     return kExitUsage;
   }
   std::cerr << app.help();

@@ -563,15 +563,17 @@ const char* to_string(UnaryOp op) noexcept { return op == UnaryOp::negate ? "-" 
 
 ParseResult parse_expression(std::string_view text, const ParseLimits& limits) {
   ParseResult result;
-  auto fail = [&](std::size_t begin, std::size_t end, std::string message) {
+  auto fail = [&](std::size_t begin, std::size_t end, std::string message, bool limit = false) {
     result.ast = Ast{};
-    result.error = ParseError{static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(end), std::move(message)};
+    result.error =
+        ParseError{static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(end), std::move(message), limit};
     return std::move(result);
   };
   if (text.size() > limits.max_length) {
     return fail(0, 0,
                 "expression is " + std::to_string(text.size()) + " bytes long; the limit is " +
-                    std::to_string(limits.max_length) + " (split it into named values under `let`)");
+                    std::to_string(limits.max_length) + " (split it into named values under `let`)",
+                true);
   }
 
   ParseState state{text.begin(), text.end(), 0, limits.max_depth, text.begin()};
@@ -586,7 +588,8 @@ ParseResult parse_expression(std::string_view text, const ParseLimits& limits) {
     std::size_t at = static_cast<std::size_t>(state.too_deep_at - text.begin());
     return fail(at, at + 1,
                 "expression nests deeper than " + std::to_string(limits.max_depth) +
-                    " levels; name inner parts under `let`");
+                    " levels; name inner parts under `let`",
+                true);
   } catch (const x3::expectation_failure<Iterator>& e) {
     std::size_t at = static_cast<std::size_t>(e.where() - text.begin());
     while (at < text.size() && std::isspace(static_cast<unsigned char>(text[at]))) ++at;

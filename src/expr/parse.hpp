@@ -19,6 +19,7 @@ struct ParseError {
   std::uint32_t begin = 0;  // byte span in the expression text
   std::uint32_t end = 0;
   std::string message;
+  bool limit = false;  // a resource limit (length, depth), not a syntax mistake
 };
 
 struct ParseResult {

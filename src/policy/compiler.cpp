@@ -62,6 +62,7 @@ class Compiler {
     }
     build_public_tables();
     TestLoader tests(sink_, yaml_, *policy_);
+    tests.max_tests = options_.limits.max_tests;
     tests.load(root["tests"], policy_->source->name());
     if (sibling_tests_path && options_.load_sibling_tests) {
       std::error_code ec;
@@ -127,7 +128,12 @@ class Compiler {
     }
     if (!yaml_.expect_map(node, "`policy`")) return;
     yaml_.check_keys(node, {"id", "title", "jurisdiction", "year", "grade", "age_cutoff", "notes"}, "`policy`");
-    if (auto id = node["id"]; yaml_.required(node, id, "id") && yaml_.expect_scalar(id, "the policy id")) m.id = id.Scalar();
+    if (auto id = node["id"]; yaml_.required(node, id, "id") && yaml_.expect_scalar(id, "the policy id")) {
+      m.id = id.Scalar();
+      static const std::regex kPolicyId("[a-z0-9][a-z0-9_-]*");
+      if (!std::regex_match(m.id, kPolicyId))
+        yaml_.error(id, "bad-id", fmt::format("policy id `{}` must use only lowercase letters, digits, `_` and `-`", m.id));
+    }
     if (auto t = node["title"]; t && yaml_.expect_scalar(t, "the title")) m.title = t.Scalar();
     if (auto j = node["jurisdiction"]; j && yaml_.expect_scalar(j, "the jurisdiction")) m.jurisdiction = j.Scalar();
     if (auto y = node["year"]) {
@@ -330,7 +336,10 @@ class Compiler {
         continue;
       }
       FactType type{};
-      if (!parse_type(decl["type"], type)) continue;
+      if (!parse_type(decl["type"], type)) {
+        exprs_.poison(path);
+        continue;
+      }
       if (type == FactType::list) {
         yaml_.check_keys(decl, {"type", "label", "source", "fields", "max_items"}, fmt::format("list fact `{}`", path));
         declare_list(path, decl);
@@ -338,7 +347,10 @@ class Compiler {
       }
       yaml_.check_keys(decl, {"type", "label", "source", "default", "values"}, fmt::format("fact `{}`", path));
       FactDef fact;
-      if (!declare_scalar(path, decl, type, fact, path)) continue;
+      if (!declare_scalar(path, decl, type, fact, path)) {
+        exprs_.poison(path);
+        continue;
+      }
       fact.slot = static_cast<std::uint32_t>(policy_->facts.size());
       policy_->fact_by_path.emplace(path, fact.slot);
       policy_->facts.push_back(std::move(fact));
@@ -514,11 +526,19 @@ class Compiler {
 
   // --- lets ---------------------------------------------------------------------------------
 
+  std::size_t rule_count() const {
+    return policy_->groups.size() + policy_->checks.size() + policy_->points_items.size() + let_count_;
+  }
+
   void load_lets(const YAML::Node& node) {
     if (!node) return;
     if (!yaml_.expect_map(node, "`let`")) return;
     std::set<std::string> seen;
     for (const auto& kv : node) {
+      if (++let_count_ > options_.limits.max_rules) {
+        yaml_.error(kv.first, "limit", fmt::format("more than {} rules (groups, checks, points items, lets)", options_.limits.max_rules));
+        return;
+      }
       if (!yaml_.expect_scalar(kv.first, "a name") || !valid_id(kv.first, "name")) continue;
       if (!seen.insert(kv.first.Scalar()).second) {
         yaml_.error(kv.first, "duplicate-id", fmt::format("`{}` is defined twice", kv.first.Scalar()));
@@ -594,7 +614,7 @@ class Compiler {
         if (!yaml_.expect_map(s, "a substitute")) continue;
         yaml_.check_keys(s, {"id", "label", "all_of", "when"}, "a substitute");
         Substitute sub;
-        if (auto id = s["id"]; yaml_.required(s, id, "id") && yaml_.expect_scalar(id, "an id")) {
+        if (auto id = s["id"]; yaml_.required(s, id, "id") && yaml_.expect_scalar(id, "an id") && valid_id(id, "substitute id")) {
           sub.id = id.Scalar();
           if (!seen.insert(sub.id).second) yaml_.error(id, "duplicate-id", fmt::format("substitute `{}` is declared twice", sub.id));
         }
@@ -712,7 +732,7 @@ class Compiler {
       policy_->groups.push_back(std::move(def));
     }
     if (policy_->groups.size() + policy_->checks.size() > options_.limits.max_rules)
-      yaml_.error(node, "limit", fmt::format("more than {} groups and checks", options_.limits.max_rules));
+      yaml_.error(node, "limit", fmt::format("more than {} rules (groups, checks, points items, lets)", options_.limits.max_rules));
   }
 
   void load_requirements(const YAML::Node& reqs, GroupDef& def) {
@@ -785,6 +805,10 @@ class Compiler {
       }
       policy_->points_infos.push_back(std::move(info));
       policy_->points_items.push_back(std::move(def));
+      if (rule_count() > options_.limits.max_rules) {
+        yaml_.error(item, "limit", fmt::format("more than {} rules (groups, checks, points items, lets)", options_.limits.max_rules));
+        return;
+      }
     }
   }
 
@@ -829,6 +853,7 @@ class Compiler {
 
   std::unique_ptr<CompiledPolicy> policy_;
   const CompileOptions& options_;
+  std::size_t let_count_ = 0;
   DiagnosticSink sink_;
   YamlReader yaml_;
   ExpressionCompiler exprs_;

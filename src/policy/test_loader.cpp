@@ -42,6 +42,10 @@ void TestLoader::load_list(const YAML::Node& tests, const std::string& file, Yam
   if (!yaml.expect_sequence(tests, "`tests`")) return;
   const auto& source = yaml.sink().source();
   for (const auto& t : tests) {
+    if (policy_.tests.size() >= max_tests) {
+      yaml.error(t, "limit", fmt::format("more than {} test cases", max_tests));
+      return;
+    }
     if (!yaml.expect_map(t, "a test case")) continue;
     yaml.check_keys(t, {"name", "applicant", "expect", "notes"}, "a test case");
     PolicyTest test;

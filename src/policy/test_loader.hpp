@@ -18,6 +18,7 @@ class TestLoader {
   /// Reads a sibling test file (its own diagnostics are kept in diagnostics()).
   void load_file(const std::string& path, const CompileLimits& limits);
   std::vector<Diagnostic>& diagnostics() { return extra_; }
+  std::size_t max_tests = 100000;
 
  private:
   void load_list(const YAML::Node& tests, const std::string& file, YamlReader& yaml);

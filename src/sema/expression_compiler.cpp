@@ -7,6 +7,7 @@
 #include "sema/expression_compiler.hpp"
 
 #include <algorithm>
+#include <unordered_set>
 #include <fmt/format.h>
 
 #include "expr/parse.hpp"
@@ -104,6 +105,7 @@ struct ExpressionCompiler::Impl {
   std::unordered_map<std::string, std::uint32_t> let_index;
   std::uint32_t gender_enum = 0;
   std::unordered_map<std::string, Value> metadata_constants;
+  std::unordered_set<std::string> poisoned;  // declared, but the declaration had errors
 
   // Per compilation.
   const Ast* ast = nullptr;
@@ -325,6 +327,10 @@ struct ExpressionCompiler::Impl {
       emit(Op::load_field, dst, it->list_reg, it->index_reg, static_cast<std::uint16_t>(f->second), &n);
       return in_register(list.fields[f->second].type, dst);
     }
+    if (poisoned.count(path)) {
+      reported = true;  // its declaration was reported already
+      return error_value();
+    }
     if (auto l = let_index.find(path); l != let_index.end()) return inline_let(l->second, n);
     if (auto f = policy.fact_by_path.find(path); f != policy.fact_by_path.end()) {
       const FactDef& fact = policy.facts[f->second];
@@ -516,6 +522,9 @@ struct ExpressionCompiler::Impl {
       lhs = compile_node(n.children[0], rhs.ok() ? &rhs.type : nullptr);
     } else {
       lhs = compile_node(n.children[0], nullptr);
+      // Once the left side failed, a bare name on the right is most likely one of its enum values:
+      // reporting it too would only repeat the first error.
+      if (!lhs.ok() && comparison && rhs_node.kind == NodeKind::name && !resolvable(rhs_node)) return error_value();
       rhs = compile_node(n.children[1], lhs.ok() && comparison ? &lhs.type : nullptr);
     }
     if (!lhs.ok() || !rhs.ok()) return error_value();
@@ -1223,6 +1232,8 @@ bool ExpressionCompiler::add_param(const std::string& name, Type type, std::int6
   return true;
 }
 
+void ExpressionCompiler::poison(const std::string& name) { impl_->poisoned.insert(name); }
+
 std::int64_t ExpressionCompiler::intern_string(std::string_view text) { return impl_->string_constant(text); }
 
 std::vector<std::string> ExpressionCompiler::known_names() const { return impl_->candidate_names(); }
@@ -1245,7 +1256,7 @@ bool ExpressionCompiler::add_let(const std::string& name, ExpressionText text, s
     m.text = &own;
     std::size_t b = m.file_offset(parsed.error->begin);
     std::size_t e = parsed.error->end > parsed.error->begin ? m.file_offset(parsed.error->end - 1) + 1 : b;
-    m.sink.error("syntax", parsed.error->message, b, e);
+    m.sink.error(parsed.error->limit ? "limit" : "syntax", parsed.error->message, b, e);
     m.text = nullptr;
   } else {
     let.ast = std::move(parsed.ast);
@@ -1281,7 +1292,7 @@ std::optional<CompiledExpression> ExpressionCompiler::compile(ExpressionText tex
   if (parsed.error) {
     std::size_t b = m.file_offset(parsed.error->begin);
     std::size_t e = parsed.error->end > parsed.error->begin ? m.file_offset(parsed.error->end - 1) + 1 : b;
-    m.sink.error("syntax", parsed.error->message, b, e);
+    m.sink.error(parsed.error->limit ? "limit" : "syntax", parsed.error->message, b, e);
     m.text = nullptr;
     return std::nullopt;
   }

@@ -64,6 +64,8 @@ class ExpressionCompiler {
   std::vector<std::string> known_names() const;
   /// Declares a named constant (`params:`); false if the name is taken.
   bool add_param(const std::string& name, Type type, std::int64_t value);
+  /// Marks a name whose declaration failed: uses are errors without a second report.
+  void poison(const std::string& name);
   /// Interns a string constant owned by the program (for string params).
   std::int64_t intern_string(std::string_view text);
   /// Makes `policy.*` constants available.

@@ -190,6 +190,19 @@ TEST_CASE("constant errors and bad literals are caught at compile time", "[compi
         "25:11: arity: `years_between` takes 2 arguments, found 1");
 }
 
+TEST_CASE("one mistake is reported once, not at every use", "[compile][diagnostics]") {
+  auto r = compile(policy_with("groups:\n  - id: a\n    when: hukou.zon == here\n"));
+  REQUIRE(r.diagnostics.size() == 1);
+  CHECK(r.diagnostics[0].message == "unknown name `hukou.zon`");
+  auto bad_fact = std::string(kFacts);
+  bad_fact.replace(bad_fact.find("age: {type: int}"), 16, "age: {type: int, default: 1.5}");
+  r = compile(bad_fact + "groups:\n  - id: a\n    when: age > 1\n  - id: b\n    when: age > 2\n");
+  REQUIRE(r.diagnostics.size() == 1);
+  CHECK(r.diagnostics[0].message == "the default must be a whole number, found `1.5`");
+  CHECK(first_error(std::string(kFacts).replace(std::string(kFacts).find("id: t"), 5, "id: Bad ID") + "groups: []\n") ==
+        "3:7: bad-id: policy id `Bad ID` must use only lowercase letters, digits, `_` and `-`");
+}
+
 TEST_CASE("every problem in a file is reported in one run", "[compile][diagnostics]") {
   auto r = compile(policy_with(
       "groups:\n  - id: a\n    when: agee > 1\n  - id: b\n    when: zone == nowhere\n    requires: [passport]\n"));
@@ -223,7 +236,7 @@ TEST_CASE("limits turn hostile rule files into diagnostics", "[compile][limits]"
   auto r = compile(policy_with("groups:\n  - id: a\n    when: " + deep + "\n"));
   const auto* d = find_error(r);
   REQUIRE(d);
-  CHECK(d->code == "syntax");
+  CHECK(d->code == "limit");
   CHECK(d->message.find("nests deeper than 64 levels") != std::string::npos);
 
   std::string nested_yaml = "admit: 1\npolicy: ";
@@ -238,6 +251,12 @@ TEST_CASE("limits turn hostile rule files into diagnostics", "[compile][limits]"
   r = admit::compile_source(policy_with("groups: []\n"), "t.yaml", small);
   REQUIRE(find_error(r));
   CHECK(find_error(r)->code == "limit");
+
+  admit::CompileOptions few_rules;
+  few_rules.limits.max_rules = 2;
+  r = admit::compile_source(policy_with("let:\n  a1: 1\n  a2: 2\n  a3: 3\ngroups: []\n"), "t.yaml", few_rules);
+  REQUIRE(find_error(r));
+  CHECK(find_error(r)->message == "more than 2 rules (groups, checks, points items, lets)");
 
   r = compile(policy_with("groups:\n  - id: a\n    when: " + std::string(20000, 'a') + "\n"));
   REQUIRE(find_error(r));
