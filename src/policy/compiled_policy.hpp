@@ -105,7 +105,7 @@ struct FusedDecision {
   std::uint32_t failed = 0;      // register: index of the failed check, or -1
   std::uint32_t group = 0;       // register: group index, or -1
   std::uint32_t requirements = 0;// register: bit j set when the group's conditional requirement j applies
-  std::vector<std::uint32_t> applied;  // per points item: 1 when its `when` holds
+  std::vector<std::uint32_t> applied;  // per points item: 1 when its `when` holds (UINT32_MAX: no `when`)
   std::vector<std::uint32_t> raw;      // per points item: value in decimal units before the cap
 };
 

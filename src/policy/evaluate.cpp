@@ -44,9 +44,8 @@ struct DecisionWriter {
     d.group_ = UINT32_MAX;
     d.points_ = Decimal{};
     d.points_uncapped_ = Decimal{};
-    d.breakdown_.clear();
     d.certificates_.clear();
-    d.trace_.clear();
+    if (!d.trace_.empty()) d.trace_.clear();
   }
 
   // Runs a segment; on a run-time error records it and returns false.
@@ -118,17 +117,20 @@ struct DecisionWriter {
     if (failed >= 0) {
       d.eligible_ = false;
       d.failed_check_ = static_cast<std::uint32_t>(failed);
+      d.breakdown_.clear();
       return true;
     }
     const std::int64_t group = registers[f.group];
     d.group_ = group < 0 ? UINT32_MAX : static_cast<std::uint32_t>(group);
     std::int64_t total = 0;
-    d.breakdown_.resize(p.points_items.size());
-    for (std::uint32_t i = 0; i < p.points_items.size(); ++i) {
-      PointsLine& line = d.breakdown_[i];
+    const std::size_t items = p.points_items.size();
+    if (d.breakdown_.size() != items) d.breakdown_.resize(items);
+    PointsLine* lines = d.breakdown_.data();
+    for (std::uint32_t i = 0; i < items; ++i) {
+      PointsLine& line = lines[i];
       const auto& cap = p.points_infos[i].cap;
       line.item = i;
-      line.applied = registers[f.applied[i]] != 0;
+      line.applied = f.applied[i] == UINT32_MAX || registers[f.applied[i]] != 0;
       line.raw = Decimal::from_units(registers[f.raw[i]]);
       line.value = cap && *cap < line.raw ? *cap : line.raw;
       if (vm::op_add(total, line.value.units(), total) != vm::ErrorCode::none) [[unlikely]]
@@ -150,6 +152,7 @@ struct DecisionWriter {
 
   void evaluate() {
     prepare();
+    d.breakdown_.clear();
     std::int64_t v = 0;
     for (std::uint32_t i = 0; i < p.checks.size(); ++i) {
       const auto& check = p.checks[i];
@@ -228,6 +231,10 @@ struct DecisionWriter {
 
   // Appends the status of one required certificate; false on a run-time error.
   bool certificate_status(std::uint32_t certificate) {
+    if (applicant.is_verified(certificate)) [[likely]] {
+      d.certificates_.push_back(RequiredCertificate{certificate, CertificateStatus::verified, UINT32_MAX});
+      return true;
+    }
     RequiredCertificate rc;
     rc.certificate = certificate;
     if (applicant.is_verified(certificate)) {

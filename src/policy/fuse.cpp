@@ -53,8 +53,8 @@ class Fuser {
     f.failed = fresh();
     f.group = fresh();
     f.requirements = fresh();
-    for (std::size_t i = 0; i < p_.points_items.size(); ++i) {
-      f.applied.push_back(fresh());
+    for (const auto& item : p_.points_items) {
+      f.applied.push_back(item.condition ? fresh() : UINT32_MAX);  // unconditional items always apply
       f.raw.push_back(fresh());
     }
     output_end_ = next_register_;
@@ -88,8 +88,6 @@ class Fuser {
       if (item.condition) {
         inline_segment(*item.condition, f.applied[i]);
         skip = emit(Op::jump_if_false, 0, f.applied[i]);
-      } else {
-        emit(Op::set_immediate, f.applied[i], 0, 1);
       }
       inline_segment(item.value, f.raw[i]);
       if (!item.value_is_decimal) emit(Op::int_to_decimal, f.raw[i], f.raw[i]);

@@ -36,6 +36,8 @@ std::uint64_t splitmix64(std::uint64_t& x) noexcept {
   return z ^ (z >> 31);
 }
 
+__extension__ typedef unsigned __int128 u128;
+
 // xoshiro256** (Blackman & Vigna), seeded per record.
 class Rng {
  public:
@@ -57,7 +59,7 @@ class Rng {
   }
   /// Uniform in [0, n) (multiply-shift; n > 0).
   std::uint64_t below(std::uint64_t n) noexcept {
-    return static_cast<std::uint64_t>((static_cast<unsigned __int128>(next()) * n) >> 64);
+    return static_cast<std::uint64_t>((static_cast<u128>(next()) * n) >> 64);
   }
   /// Uniform in [lo, hi].
   std::int64_t between(std::int64_t lo, std::int64_t hi) noexcept {
