@@ -61,6 +61,9 @@ struct CompileOptions {
   /// Run the bytecode optimizer and fuse the rules into one program. Decisions are identical either
   /// way (the test suite checks it); switching it off only exists to test the optimizer.
   bool optimize = true;
+  /// Generated native code for this policy (see admit/native.hpp); used when its fingerprint
+  /// matches the compiled program, otherwise a warning says so and the interpreter runs.
+  const struct NativeProgram* native = nullptr;
 };
 
 class Policy;
@@ -174,6 +177,9 @@ class Policy {
   void evaluate(const Applicant& applicant, Decision& out) const;
   /// The same, recording a trace of which conditions decided and the values they saw (allocates).
   void evaluate_with_trace(const Applicant& applicant, Decision& out) const;
+
+  /// True when evaluation runs generated native code (CompileOptions::native).
+  bool uses_native_code() const noexcept;
 
   const internal::CompiledPolicy& compiled() const noexcept { return *impl_; }
 

@@ -11,6 +11,7 @@
 
 #include "admit/applicant.hpp"
 #include "admit/decision.hpp"
+#include "admit/native.hpp"
 #include "admit/policy.hpp"
 #include "diag/source_file.hpp"
 #include "vm/program.hpp"
@@ -107,6 +108,10 @@ struct FusedDecision {
   std::uint32_t requirements = 0;// register: bit j set when the group's conditional requirement j applies
   std::vector<std::uint32_t> applied;  // per points item: 1 when its `when` holds (UINT32_MAX: no `when`)
   std::vector<std::uint32_t> raw;      // per points item: value in decimal units before the cap
+  std::uint64_t fingerprint = 0;       // of the fused code and the fact layout (native code must match)
+  /// The registers generated native code writes out, in this order: failed, group, requirements,
+  /// each item's raw, each conditional item's applied flag.
+  std::vector<std::uint32_t> outputs() const;
 };
 
 struct CompiledPolicy {
@@ -141,6 +146,10 @@ struct CompiledPolicy {
   std::vector<PointsItemDef> points_items;
   std::vector<CertificateDef> certificates;
   FusedDecision fused;
+  const NativeProgram* native = nullptr;
+  // Where each result sits in the native outputs (indices into NativeProgram outputs).
+  std::uint32_t native_failed = 0, native_group = 1, native_requirements = 2;
+  std::vector<std::uint32_t> native_raw, native_applied;
 
   // For the public Policy.
   std::string file;
@@ -148,6 +157,9 @@ struct CompiledPolicy {
 
 /// Builds `policy.fused` from the per-rule segments (after the program's registers are final).
 void build_fused_decision(CompiledPolicy& policy);
+
+/// Hash of the fused program and fact layout; native code generated for another policy never attaches.
+std::uint64_t fingerprint_fused(const CompiledPolicy& policy);
 
 /// Evaluates rule by rule (one segment at a time), bypassing the fused program: the reference the
 /// fused fast path is tested against.

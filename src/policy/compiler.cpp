@@ -58,7 +58,10 @@ class Compiler {
     load_points(root["points"]);
     if (!sink_.has_errors()) {
       exprs_.finish(options_.optimize);
-      if (options_.optimize) build_fused_decision(*policy_);
+      if (options_.optimize) {
+        build_fused_decision(*policy_);
+        attach_native();
+      }
     }
     build_public_tables();
     TestLoader tests(sink_, yaml_, *policy_);
@@ -401,6 +404,30 @@ class Compiler {
     }
     policy_->list_by_path.emplace(path, static_cast<std::uint32_t>(policy_->lists.size()));
     policy_->lists.push_back(std::move(list));
+  }
+
+  void attach_native() {
+    auto& p = *policy_;
+    p.fused.fingerprint = fingerprint_fused(p);
+    const NativeProgram* native = options_.native;
+    if (!native) return;
+    auto outputs = p.fused.outputs();
+    if (native->fingerprint != p.fused.fingerprint || native->output_count != outputs.size() || !native->run) {
+      Diagnostic d;
+      d.severity = Severity::warning;
+      d.code = "stale-native-code";
+      d.file = p.source->name();
+      d.message = "the native code given for this policy was generated from a different version of it; using the interpreter";
+      d.help = "regenerate it with `admit compile --emit cpp`";
+      sink_.diagnostics().push_back(std::move(d));
+      return;
+    }
+    p.native = native;
+    p.native_raw.clear();
+    p.native_applied.clear();
+    std::uint32_t k = 3;
+    for (std::size_t i = 0; i < p.points_items.size(); ++i) p.native_raw.push_back(k++);
+    for (std::uint32_t a : p.fused.applied) p.native_applied.push_back(a == UINT32_MAX ? UINT32_MAX : k++);
   }
 
   // --- overrides and params -------------------------------------------------------------------

@@ -27,6 +27,19 @@ struct DecisionWriter {
   bool tracing;
   std::int64_t* registers = nullptr;
 
+  // Resets the decision's answer fields.
+  void reset() {
+    d.policy_ = &policy;
+    d.error_.clear();
+    d.eligible_ = true;
+    d.failed_check_ = UINT32_MAX;
+    d.group_ = UINT32_MAX;
+    d.points_ = Decimal{};
+    d.points_uncapped_ = Decimal{};
+    d.certificates_.clear();
+    if (!d.trace_.empty()) d.trace_.clear();
+  }
+
   void prepare() {
     auto& scratch = d.scratch_;
     const vm::Program& program = p.program;
@@ -37,15 +50,7 @@ struct DecisionWriter {
     }
     registers = scratch.registers.data();
     if (p.slot_count) std::memcpy(registers, applicant.slots.data(), p.slot_count * sizeof(std::int64_t));
-    d.policy_ = &policy;
-    d.error_.clear();
-    d.eligible_ = true;
-    d.failed_check_ = UINT32_MAX;
-    d.group_ = UINT32_MAX;
-    d.points_ = Decimal{};
-    d.points_uncapped_ = Decimal{};
-    d.certificates_.clear();
-    if (!d.trace_.empty()) d.trace_.clear();
+    reset();
   }
 
   // Runs a segment; on a run-time error records it and returns false.
@@ -109,18 +114,37 @@ struct DecisionWriter {
   // Returns false when the slow path must run (a run-time error, whose message it reports).
   bool evaluate_fused() {
     const internal::FusedDecision& f = p.fused;
-    prepare();
-    vm::RunResult r = vm::run(p.program, f.segment, registers);
-    if (r.error != vm::ErrorCode::none) [[unlikely]]
-      return false;
-    const std::int64_t failed = registers[f.failed];
+    const std::uint32_t* applied_at = f.applied.data();
+    const std::uint32_t* raw_at = f.raw.data();
+    std::uint32_t failed_at = f.failed, group_at = f.group, requirements_at = f.requirements;
+    if (p.native) {
+      // Native code reads the applicant's slots in place and writes only its outputs.
+      reset();
+      auto& outputs = d.scratch_.registers;
+      if (outputs.size() < p.native->output_count) outputs.resize(p.native->output_count);
+      d.scratch_.bound_serial = 0;
+      registers = outputs.data();
+      if (!p.native->run(applicant.slots.data(), registers)) [[unlikely]]
+        return false;
+      applied_at = p.native_applied.data();
+      raw_at = p.native_raw.data();
+      failed_at = p.native_failed;
+      group_at = p.native_group;
+      requirements_at = p.native_requirements;
+    } else {
+      prepare();
+      vm::RunResult r = vm::run(p.program, f.segment, registers);
+      if (r.error != vm::ErrorCode::none) [[unlikely]]
+        return false;
+    }
+    const std::int64_t failed = registers[failed_at];
     if (failed >= 0) {
       d.eligible_ = false;
       d.failed_check_ = static_cast<std::uint32_t>(failed);
       d.breakdown_.clear();
       return true;
     }
-    const std::int64_t group = registers[f.group];
+    const std::int64_t group = registers[group_at];
     d.group_ = group < 0 ? UINT32_MAX : static_cast<std::uint32_t>(group);
     std::int64_t total = 0;
     const std::size_t items = p.points_items.size();
@@ -130,8 +154,8 @@ struct DecisionWriter {
       PointsLine& line = lines[i];
       const auto& cap = p.points_infos[i].cap;
       line.item = i;
-      line.applied = f.applied[i] == UINT32_MAX || registers[f.applied[i]] != 0;
-      line.raw = Decimal::from_units(registers[f.raw[i]]);
+      line.applied = applied_at[i] == UINT32_MAX || registers[applied_at[i]] != 0;
+      line.raw = Decimal::from_units(registers[raw_at[i]]);
       line.value = cap && *cap < line.raw ? *cap : line.raw;
       if (vm::op_add(total, line.value.units(), total) != vm::ErrorCode::none) [[unlikely]]
         return false;
@@ -140,7 +164,7 @@ struct DecisionWriter {
     d.points_ = p.points_cap && *p.points_cap < d.points_uncapped_ ? *p.points_cap : d.points_uncapped_;
     if (d.group_ != UINT32_MAX) {
       const auto& group_def = p.groups[d.group_];
-      const std::uint64_t applies = static_cast<std::uint64_t>(registers[f.requirements]);
+      const std::uint64_t applies = static_cast<std::uint64_t>(registers[requirements_at]);
       for (std::uint32_t j = 0; j < group_def.requirements.size(); ++j) {
         const auto& req = group_def.requirements[j];
         if (req.condition && !((applies >> j) & 1u)) continue;

@@ -24,6 +24,8 @@ const std::vector<PolicyTest>& Policy::tests() const noexcept { return impl_->te
 const std::string& Policy::file() const noexcept { return impl_->file; }
 const std::string& Policy::source_text() const noexcept { return impl_->source->text(); }
 
+bool Policy::uses_native_code() const noexcept { return impl_->native != nullptr; }
+
 std::string_view to_string(FactType type) noexcept {
   switch (type) {
     case FactType::boolean: return "bool";

@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "admit/native.hpp"
+
 namespace admit::internal::vm {
 
 enum class Op : std::uint8_t {
@@ -93,11 +95,7 @@ struct Instr {
 };
 static_assert(sizeof(Instr) == 16);
 
-struct ListView {
-  const std::int64_t* records = nullptr;  // count * stride slots
-  std::uint32_t count = 0;
-  std::uint32_t stride = 0;
-};
+using ListView = native::ListView;  // records: count * stride slots
 
 /// A code segment: one condition, points item or derived value.
 struct Segment {
