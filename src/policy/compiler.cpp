@@ -440,6 +440,7 @@ class Compiler {
       std::size_t start = 0;
       std::string walked;
       bool found = true;
+      bool added = false;
       while (start <= path.size()) {
         std::size_t dot = path.find('.', start);
         std::string segment = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
@@ -458,6 +459,12 @@ class Compiler {
               exists = true;
             }
         }
+        // The last segment may add a key to an existing mapping (e.g. a cap an item did not have).
+        if (!exists && start > path.size() && view.IsMap()) {
+          node[segment] = value;
+          added = true;
+          break;
+        }
         if (!exists) {
           Diagnostic d;
           d.code = "bad-override";
@@ -474,6 +481,7 @@ class Compiler {
         ok = false;
         continue;
       }
+      if (added) continue;
       if (!node.IsScalar() && !node.IsMap()) {
         Diagnostic d;
         d.code = "bad-override";

@@ -78,14 +78,25 @@ TEST_CASE("overrides recompile a modified copy", "[params][overrides]") {
   CHECK(d.group_id() == "local");
 }
 
+TEST_CASE("an override may add the last key, e.g. a cap", "[params][overrides]") {
+  admit::CompileOptions options;
+  options.overrides = {{"points.items.housing.when", "zone == in_zone"}};
+  auto r = admit::compile_source(kPolicy, "w.yaml", options);
+  INFO(admit::render_text(r.diagnostics));
+  REQUIRE(r.ok());
+  CHECK(points_of(*r.policy, R"({"rental_years":3,"zone":"outside"})") == "0");
+  CHECK(points_of(*r.policy, R"({"rental_years":3,"zone":"in_zone"})") == "16.5");
+}
+
 TEST_CASE("bad overrides are diagnostics", "[params][overrides]") {
   admit::CompileOptions options;
-  options.overrides = {{"params.rental_rat", "3"}};
+  options.overrides = {{"params.rental_rat.value", "3"}};
   auto r = admit::compile_source(kPolicy, "w.yaml", options);
   REQUIRE_FALSE(r.ok());
   REQUIRE(r.diagnostics.size() == 1);
   CHECK(r.diagnostics[0].code == "bad-override");
-  CHECK(r.diagnostics[0].message == "override `params.rental_rat`: `params.rental_rat` names nothing in the rule file");
+  CHECK(r.diagnostics[0].message ==
+        "override `params.rental_rat.value`: `params.rental_rat` names nothing in the rule file");
 
   options.overrides = {{"params.rental_rate", "many"}};
   r = admit::compile_source(kPolicy, "w.yaml", options);
