@@ -3,6 +3,7 @@
 //   evaluate/compiled        ns per decision, one thread, Policy::evaluate into a reused Decision,
 //                            over a pre-bound population (100 000 applicants by default)
 //   evaluate/handwritten     the same population converted once to benchmarks/handwritten.hpp structs
+//   evaluate/native          the policy compiled with its generated C++ (CompileOptions::native)
 //   evaluate/*_hot           the first 64 applicants only (all in cache): interpretation cost alone
 //   batch/*/threads:1|2      decisions per second, the population split among threads
 //   compile/<file>           compile time of every policy under rules/ and examples/ (no tests),
@@ -36,6 +37,13 @@
 #include "admit/synth.hpp"
 #include "handwritten.hpp"
 
+// Generated at build time by admit_bench_emit (admit::emit_cpp): the native back end.
+#if __has_include("benchmark_county_native.hpp")
+#include "admit/native.hpp"
+#include "benchmark_county_native.hpp"
+#define ADMIT_BENCH_NATIVE 1
+#endif
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -59,6 +67,8 @@ std::size_t heap_in_use() { return mallinfo2().uordblks; }
 struct Population {
   std::shared_ptr<const admit::Policy> policy;
   std::vector<admit::Applicant> applicants;
+  std::shared_ptr<const admit::Policy> native_policy;  // null without the generated header
+  std::vector<admit::Applicant> native_applicants;     // the same records, bound to native_policy
   std::vector<bench::HwApplicant> handwritten;
   std::size_t bytes_per_applicant = 0;
 };
@@ -96,6 +106,19 @@ int build_population() {
 
   auto* pop = new Population;
   pop->policy = compiled.policy;
+#ifdef ADMIT_BENCH_NATIVE
+  {
+    admit::CompileOptions options;
+    options.native = &benchmark_county_native::native_program;
+    admit::CompileResult native = admit::compile_file(policy_path, options);
+    if (native.ok() && native.policy->uses_native_code()) {
+      pop->native_policy = native.policy;
+      pop->native_applicants.reserve(count);
+    } else {
+      std::printf("native: the generated header does not match the policy; evaluate/native skipped\n");
+    }
+  }
+#endif
   pop->applicants.reserve(count);
   pop->handwritten.resize(count);
   std::string line;
@@ -110,12 +133,17 @@ int build_population() {
       std::fprintf(stderr, "record %llu does not bind: %s\n", static_cast<unsigned long long>(i), error.message.c_str());
       return 1;
     }
+    if (pop->native_policy) {
+      pop->native_applicants.emplace_back(*pop->native_policy);
+      pop->native_applicants.back().bind_json(line, &error);
+    }
     if (!bench::parse_record(line, pop->handwritten[i])) {
       std::fprintf(stderr, "record %llu: the hand-written reader rejects it\n", static_cast<unsigned long long>(i));
       return 1;
     }
   }
-  pop->bytes_per_applicant = (heap_in_use() - before) / std::max<std::size_t>(count, 1);
+  pop->bytes_per_applicant =
+      (heap_in_use() - before) / std::max<std::size_t>(count, 1) / (pop->native_policy ? 2 : 1);
 
   // Both evaluators must agree before their speed means anything.
   admit::Decision d;
@@ -125,6 +153,10 @@ int build_population() {
     pop->policy->evaluate(pop->applicants[i], d);
     bench::decide(pop->handwritten[i], h);
     if (!d.ok() || !same(d, h)) ++mismatches;
+    if (pop->native_policy) {
+      pop->native_policy->evaluate(pop->native_applicants[i], d);
+      if (!d.ok() || !same(d, h)) ++mismatches;
+    }
   }
   std::printf("population: %llu applicants (seed %llu, profile %s), %zu heap bytes per bound applicant\n",
               static_cast<unsigned long long>(count), static_cast<unsigned long long>(seed),
@@ -134,22 +166,23 @@ int build_population() {
                  static_cast<unsigned long long>(count));
     return 1;
   }
-  std::printf("check: compiled and hand-written decisions identical on all %llu applicants\n",
-              static_cast<unsigned long long>(count));
+  std::printf("check: compiled%s and hand-written decisions identical on all %llu applicants\n",
+              pop->native_policy ? ", native" : "", static_cast<unsigned long long>(count));
   g_population = pop;
   return 0;
 }
 
 // --- evaluation ---
 
-void evaluate_compiled(benchmark::State& state, std::size_t limit) {
+void evaluate_compiled(benchmark::State& state, std::size_t limit, bool native) {
   const Population& pop = *g_population;
-  const std::size_t n = std::min(limit, pop.applicants.size());
-  const admit::Policy& policy = *pop.policy;
+  const std::vector<admit::Applicant>& applicants = native ? pop.native_applicants : pop.applicants;
+  const std::size_t n = std::min(limit, applicants.size());
+  const admit::Policy& policy = native ? *pop.native_policy : *pop.policy;
   admit::Decision d;
   std::size_t i = 0;
   for (auto _ : state) {
-    policy.evaluate(pop.applicants[i], d);
+    policy.evaluate(applicants[i], d);
     benchmark::DoNotOptimize(d);
     if (++i == n) i = 0;
   }
@@ -170,19 +203,22 @@ void evaluate_handwritten(benchmark::State& state, std::size_t limit) {
 }
 
 // Each thread evaluates its share of the population per iteration.
-void batch_compiled(benchmark::State& state) {
+void batch_compiled(benchmark::State& state, bool native) {
   const Population& pop = *g_population;
-  const std::size_t n = pop.applicants.size();
+  const std::vector<admit::Applicant>& applicants = native ? pop.native_applicants : pop.applicants;
+  const admit::Policy& policy = native ? *pop.native_policy : *pop.policy;
+  const std::size_t n = applicants.size();
   const std::size_t begin = n * static_cast<std::size_t>(state.thread_index()) / static_cast<std::size_t>(state.threads());
   const std::size_t end = n * static_cast<std::size_t>(state.thread_index() + 1) / static_cast<std::size_t>(state.threads());
   admit::Decision d;
   for (auto _ : state) {
     for (std::size_t i = begin; i < end; ++i) {
-      pop.policy->evaluate(pop.applicants[i], d);
+      policy.evaluate(applicants[i], d);
       benchmark::DoNotOptimize(d);
     }
   }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(end - begin));
+  // No SetItemsProcessed: Google Benchmark divides thread-summed items by thread-summed time, which
+  // hides the speed-up; the summary computes decisions/s from the wall time of one iteration.
 }
 
 void batch_handwritten(benchmark::State& state) {
@@ -197,7 +233,8 @@ void batch_handwritten(benchmark::State& state) {
       benchmark::DoNotOptimize(d);
     }
   }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(end - begin));
+  // No SetItemsProcessed: Google Benchmark divides thread-summed items by thread-summed time, which
+  // hides the speed-up; the summary computes decisions/s from the wall time of one iteration.
 }
 
 // --- compiling ---
@@ -292,13 +329,22 @@ class SummaryReporter : public benchmark::ConsoleReporter {
     std::printf("ns per decision, hand-written:           %8.2f\n", handwritten);
     if (compiled > 0 && handwritten > 0)
       std::printf("ratio compiled / hand-written:           %8.2f   (target <= 1.5, aim 1.2)\n", compiled / handwritten);
+    const double native = ns("evaluate/native");
+    if (native > 0) {
+      std::printf("ns per decision, native (emit_cpp):      %8.2f\n", native);
+      if (handwritten > 0)
+        std::printf("ratio native / hand-written:             %8.2f\n", native / handwritten);
+    }
     std::printf("ns per decision, compiled, hot (64):     %8.2f\n", compiled_hot);
     std::printf("ns per decision, hand-written, hot (64): %8.2f\n", handwritten_hot);
     if (compiled_hot > 0 && handwritten_hot > 0)
       std::printf("ratio compiled / hand-written, hot:      %8.2f\n", compiled_hot / handwritten_hot);
-    for (const char* who : {"compiled", "handwritten"})
+    if (const double native_hot = ns("evaluate/native_hot"); native_hot > 0 && handwritten_hot > 0)
+      std::printf("ns per decision, native, hot (64):       %8.2f   (ratio %.2f)\n", native_hot, native_hot / handwritten_hot);
+    for (const char* who : {"compiled", "native", "handwritten"})
       for (int t : {1, 2}) {
         const std::string name = std::string("batch/") + who + "/real_time/threads:" + std::to_string(t);
+        if (!results_.count(name)) continue;
         std::printf("batch %-12s %d thread%s:          %12.0f decisions/s\n", who, t, t == 1 ? " " : "s",
                     rate(name));
       }
@@ -321,11 +367,12 @@ class SummaryReporter : public benchmark::ConsoleReporter {
   }
   double ns(const std::string& name) const { return seconds(name) * 1e9; }
   double ms(const std::string& name) const { return seconds(name) * 1e3; }
+  // Batch runs: every iteration decides the whole population, split among the threads.
   double rate(const std::string& name) const {
     auto it = results_.find(name);
     if (it == results_.end()) return 0;
-    auto c = it->second.counters.find("items_per_second");
-    return c == it->second.counters.end() ? 0 : static_cast<double>(c->second);
+    const double t = it->second.GetAdjustedRealTime() / benchmark::GetTimeUnitMultiplier(it->second.time_unit);
+    return t > 0 ? static_cast<double>(g_population->applicants.size()) / t : 0;
   }
 
   std::map<std::string, Run> results_;
@@ -334,13 +381,15 @@ class SummaryReporter : public benchmark::ConsoleReporter {
 
 // --- instruction counts (scripts/bench.sh runs these under callgrind, collecting only inside) ---
 
-__attribute__((noinline)) void callgrind_compiled(std::size_t passes) {
+__attribute__((noinline)) void callgrind_compiled(std::size_t passes, bool native) {
   const Population& pop = *g_population;
+  const std::vector<admit::Applicant>& applicants = native ? pop.native_applicants : pop.applicants;
+  const admit::Policy& policy = native ? *pop.native_policy : *pop.policy;
   admit::Decision d;
-  pop.policy->evaluate(pop.applicants[0], d);  // warm the decision's buffers first
+  policy.evaluate(applicants[0], d);  // warm the decision's buffers first
   for (std::size_t p = 0; p < passes; ++p)
-    for (const admit::Applicant& a : pop.applicants) {
-      pop.policy->evaluate(a, d);
+    for (const admit::Applicant& a : applicants) {
+      policy.evaluate(a, d);
       benchmark::DoNotOptimize(d);
     }
 }
@@ -362,11 +411,12 @@ int main(int argc, char** argv) {
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   if (const int rc = build_population(); rc != 0) return rc;
 
-  // ADMIT_BENCH_CALLGRIND=compiled|handwritten: evaluate the population ADMIT_BENCH_PASSES times
+  // ADMIT_BENCH_CALLGRIND=compiled|native|handwritten: evaluate the population ADMIT_BENCH_PASSES times
   // (default 3) and exit; run under `valgrind --tool=callgrind --toggle-collect='*callgrind_*'`.
   if (const std::string mode = env("ADMIT_BENCH_CALLGRIND", ""); !mode.empty()) {
     const std::size_t passes = std::stoull(env("ADMIT_BENCH_PASSES", "3"));
-    if (mode == "compiled") callgrind_compiled(passes);
+    if (mode == "compiled") callgrind_compiled(passes, false);
+    else if (mode == "native" && g_population->native_policy) callgrind_compiled(passes, true);
     else if (mode == "handwritten") callgrind_handwritten(passes);
     else return 1;
     std::printf("decisions: %zu\n", passes * g_population->applicants.size());
@@ -374,11 +424,16 @@ int main(int argc, char** argv) {
   }
 
   constexpr std::size_t kAll = SIZE_MAX;
-  benchmark::RegisterBenchmark("evaluate/compiled", evaluate_compiled, kAll);
+  const bool native = g_population->native_policy != nullptr;
+  benchmark::RegisterBenchmark("evaluate/compiled", evaluate_compiled, kAll, false);
+  if (native) benchmark::RegisterBenchmark("evaluate/native", evaluate_compiled, kAll, true);
   benchmark::RegisterBenchmark("evaluate/handwritten", evaluate_handwritten, kAll);
-  benchmark::RegisterBenchmark("evaluate/compiled_hot", evaluate_compiled, std::size_t{64});
+  benchmark::RegisterBenchmark("evaluate/compiled_hot", evaluate_compiled, std::size_t{64}, false);
+  if (native) benchmark::RegisterBenchmark("evaluate/native_hot", evaluate_compiled, std::size_t{64}, true);
   benchmark::RegisterBenchmark("evaluate/handwritten_hot", evaluate_handwritten, std::size_t{64});
-  benchmark::RegisterBenchmark("batch/compiled", batch_compiled)->Threads(1)->Threads(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("batch/compiled", batch_compiled, false)->Threads(1)->Threads(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+  if (native)
+    benchmark::RegisterBenchmark("batch/native", batch_compiled, true)->Threads(1)->Threads(2)->UseRealTime()->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("batch/handwritten", batch_handwritten)->Threads(1)->Threads(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 
   const std::vector<std::string> files = policy_files();

@@ -5,8 +5,8 @@
 #
 # 1. Release build with -DADMIT_BUILD_BENCHMARKS=ON in build-bench/ (Ninja).
 # 2. admit_bench (Google Benchmark, medians of repetitions): ns per decision of the compiled
-#    benchmark county and of the hand-written function on the same pre-bound population, their
-#    ratio, batch decisions/s on 1 and 2 threads, compile time and heap bytes of every policy.
+#    benchmark county (interpreter, and native code from admit::emit_cpp) and of the hand-written
+#    function on the same pre-bound population, their ratio, batch decisions/s on 1 and 2 threads, compile time and heap bytes of every policy.
 # 3. Instructions per decision under callgrind (noise-free; skipped without valgrind).
 # 4. End to end on a 1-million-record file made by `admit synth`: `admit eval` (-j 1 and -j 2) and
 #    the hand-written simdjson pipeline, applicants/s, their ratio, peak resident memory; the two
@@ -45,6 +45,7 @@ echo "== build ($build)"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DADMIT_BUILD_BENCHMARKS=ON -DADMIT_BUILD_TESTS=OFF \
   -DADMIT_BUILD_PYTHON=OFF -DADMIT_INSTALL=OFF >/dev/null
 cmake --build "$build" -j "$jobs" --target admit_cli admit_bench admit_simdjson_pipeline | tail -n 1
+rm -f "$build"/callgrind.*.out
 admit=$build/src/cli/admit
 bench=$build/benchmarks/admit_bench
 pipeline=$build/benchmarks/admit_simdjson_pipeline
@@ -56,17 +57,19 @@ echo "== in-process benchmarks (admit_bench, $reps repetitions, medians)"
 if [[ ${ADMIT_BENCH_CALLGRIND:-1} != 0 ]] && command -v valgrind >/dev/null; then
   echo "== instructions per decision (callgrind, 10000 applicants x 3 passes)"
   declare -A ir
-  for who in compiled handwritten; do
+  for who in compiled native handwritten; do
     out=$build/callgrind.$who.out
     ADMIT_BENCH_POPULATION=10000 ADMIT_BENCH_CALLGRIND=$who ADMIT_BENCH_PASSES=3 \
       valgrind --tool=callgrind --callgrind-out-file="$out" --toggle-collect='*callgrind_*' "$bench" \
-      >"$build/callgrind.$who.log" 2>&1
+      >"$build/callgrind.$who.log" 2>&1 || continue
     total=$(grep -E '^(summary|totals):' "$out" | head -n 1 | awk '{print $2}')
     ir[$who]=$(awk -v t="$total" 'BEGIN { printf "%.1f", t / 30000 }')
     echo "instructions per decision, $who: ${ir[$who]}"
   done
-  awk -v a="${ir[compiled]}" -v b="${ir[handwritten]}" \
-    'BEGIN { printf "instruction ratio compiled / hand-written: %.2f\n", a / b }'
+  awk -v a="${ir[compiled]}" -v b="${ir[handwritten]}" -v n="${ir[native]:-0}" \
+    'BEGIN { printf "instruction ratio compiled / hand-written: %.2f", a / b
+             if (n > 0) printf "; native / hand-written: %.2f", n / b
+             printf "\n" }'
   echo "(annotate: callgrind_annotate $build/callgrind.compiled.out)"
 fi
 
