@@ -98,16 +98,15 @@ void Applicant::set_id(std::string_view id) { id_.assign(id); }
 
 FactHandle Applicant::find_fact(std::string_view path) const noexcept {
   const CompiledPolicy& p = *storage_->policy;
-  std::string key(path);
-  if (auto it = p.fact_by_path.find(key); it != p.fact_by_path.end()) return FactHandle{it->second};
-  if (auto it = p.list_by_path.find(key); it != p.list_by_path.end()) return FactHandle{kListFlag | it->second};
+  if (auto it = p.fact_by_path.find(path); it != p.fact_by_path.end()) return FactHandle{it->second};
+  if (auto it = p.list_by_path.find(path); it != p.list_by_path.end()) return FactHandle{kListFlag | it->second};
   return FactHandle{};
 }
 
 FactHandle Applicant::find_field(FactHandle list, std::string_view field) const noexcept {
   if (!list || !(list.index & kListFlag)) return FactHandle{};
   const ListDef& def = storage_->policy->lists[list.index & ~kListFlag];
-  auto it = def.field_index.find(std::string(field));
+  auto it = def.field_index.find(field);
   return it == def.field_index.end() ? FactHandle{} : FactHandle{it->second};
 }
 
@@ -163,7 +162,7 @@ bool Applicant::set_string(FactHandle fact, std::string_view value) {
   if (!f) return false;
   if (f->type.kind == TypeKind::enumeration) {
     const auto& e = p.enums[f->type.id];
-    auto it = e.index.find(std::string(value));
+    auto it = e.index.find(value);
     if (it == e.index.end()) return false;
     storage_->set(f->slot, it->second);
     return true;
@@ -197,7 +196,7 @@ bool Applicant::set_field_string(FactHandle list, int record, FactHandle field, 
   return with_field(*storage_, list, record, field, [&](std::uint32_t l, std::uint32_t r, const FactDef& f) {
     if (f.type.kind == TypeKind::enumeration) {
       const auto& e = storage_->policy->enums[f.type.id];
-      auto it = e.index.find(std::string(value));
+      auto it = e.index.find(value);
       if (it == e.index.end()) return false;
       storage_->set_field(l, r, f.slot, it->second);
       return true;
@@ -247,7 +246,7 @@ bool Applicant::set_field_date(FactHandle list, int record, FactHandle field, Da
 
 bool Applicant::set_verified(std::string_view certificate_id) noexcept {
   const auto& ids = storage_->policy->certificate_by_id;
-  auto it = ids.find(std::string(certificate_id));
+  auto it = ids.find(certificate_id);
   if (it == ids.end()) return false;
   storage_->verified[it->second / 64] |= std::uint64_t{1} << (it->second % 64);
   return true;
@@ -255,7 +254,7 @@ bool Applicant::set_verified(std::string_view certificate_id) noexcept {
 
 bool Applicant::set_submitted(std::string_view certificate_id) noexcept {
   const auto& ids = storage_->policy->certificate_by_id;
-  auto it = ids.find(std::string(certificate_id));
+  auto it = ids.find(certificate_id);
   if (it == ids.end()) return false;
   storage_->submitted[it->second / 64] |= std::uint64_t{1} << (it->second % 64);
   return true;
@@ -307,7 +306,9 @@ class JsonBinder {
  public:
   JsonBinder(Applicant& applicant, Applicant::Storage& storage, std::string_view text, BindError* error,
              const BindOptions& options)
-      : applicant_(applicant), s_(storage), p_(*storage.policy), reader_(text), error_(error), options_(options) {}
+      : applicant_(applicant), s_(storage), p_(*storage.policy), reader_(storage.reader), error_(error), options_(options) {
+    reader_.reset(text);
+  }
 
   bool run() {
     JsonToken t = reader_.next();
@@ -342,32 +343,46 @@ class JsonBinder {
       JsonToken t = reader_.next();
       if (t == JsonToken::end_object) return true;
       if (t == JsonToken::error) return json_error();
-      // t == key
-      std::string path = prefix.empty() ? std::string(reader_.text()) : prefix + "." + std::string(reader_.text());
+      // t == key. Top-level keys are looked up as views: no string is built per key.
+      std::string_view path = reader_.text();
+      if (!prefix.empty()) {
+        nested_path_.assign(prefix).append(".").append(path);
+        path = nested_path_;
+      }
       if (!member(path, prefix.empty())) return false;
     }
   }
 
-  bool member(const std::string& path, bool top) {
+  // `path` may point into the reader's buffer: it is only valid until the next token.
+  bool member(std::string_view path, bool top) {
     if (top && (path == "verified" || path == "submitted")) return certificates(path == "verified");
     auto fact_it = p_.fact_by_path.find(path);
     auto list_it = p_.list_by_path.find(path);
+    if (fact_it == p_.fact_by_path.end() && list_it == p_.list_by_path.end() && !(top && path == "id"))
+      return unknown_member(std::string(path));
+    if (list_it != p_.list_by_path.end()) {
+      JsonToken t = reader_.next();
+      if (t == JsonToken::error) return json_error();
+      return list(list_it->second, p_.lists[list_it->second].path, t);
+    }
     if (top && path == "id") {
       JsonToken t = reader_.next();
       if (t == JsonToken::error) return json_error();
       if (t != JsonToken::string) return fail("id", "`id` must be a string");
       applicant_.set_id(reader_.text());
-      if (fact_it != p_.fact_by_path.end()) return scalar_value(p_.facts[fact_it->second], path, t, nullptr);
+      if (fact_it != p_.fact_by_path.end()) return scalar_value(p_.facts[fact_it->second], "id", t, nullptr);
       return true;
     }
+    const FactDef& f = p_.facts[fact_it->second];
     JsonToken t = reader_.next();
     if (t == JsonToken::error) return json_error();
-    if (fact_it != p_.fact_by_path.end()) {
-      const FactDef& f = p_.facts[fact_it->second];
-      if (s_.present[f.slot]) return fail(path, fmt::format("`{}` is given twice", path));
-      return scalar_value(f, path, t, nullptr);
-    }
-    if (list_it != p_.list_by_path.end()) return list(list_it->second, path, t);
+    if (s_.present[f.slot]) return fail(f.path, fmt::format("`{}` is given twice", f.path));
+    return scalar_value(f, f.path, t, nullptr);
+  }
+
+  bool unknown_member(const std::string& path) {
+    JsonToken t = reader_.next();
+    if (t == JsonToken::error) return json_error();
     if (t == JsonToken::begin_object && has_prefix(path)) return object(path);
     if (options_.reject_unknown_fields) return fail(path, fmt::format("`{}` is not a fact of this policy", path));
     return t == JsonToken::begin_object || t == JsonToken::begin_array ? (reader_.skip_value() || json_error()) : true;
@@ -449,7 +464,7 @@ class JsonBinder {
       case TypeKind::enumeration: {
         if (t != JsonToken::string) return fail(path, fmt::format("`{}` must be a string naming a value", path));
         const auto& e = p_.enums[f.type.id];
-        auto it = e.index.find(std::string(text));
+        auto it = e.index.find(text);
         if (it == e.index.end())
           return fail(path, fmt::format("`{}` has unknown value \"{}\" (expected one of: {})", path, printable(text),
                                         fmt::join(e.values, ", ")));
@@ -506,9 +521,10 @@ class JsonBinder {
   }
 
   Applicant& applicant_;
+  std::string nested_path_;
   Applicant::Storage& s_;
   const CompiledPolicy& p_;
-  JsonReader reader_;
+  JsonReader& reader_;
   BindError* error_;
   const BindOptions& options_;
 };

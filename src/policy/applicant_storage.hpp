@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "admit/applicant.hpp"
+#include "json/json_reader.hpp"
 #include "policy/compiled_policy.hpp"
 #include "vm/ops.hpp"
 
@@ -56,6 +57,7 @@ struct Applicant::Storage {
   std::vector<std::vector<std::uint8_t>> record_present;
   std::vector<std::uint64_t> verified;
   std::vector<std::uint64_t> submitted;
+  internal::JsonReader reader{std::string_view{}};  // reused by bind_json: its buffers stay warm
 };
 
 }  // namespace admit

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -17,6 +18,14 @@
 #include "vm/program.hpp"
 
 namespace admit::internal {
+
+/// A string-keyed map that can be searched with a std::string_view (no temporary string per lookup).
+struct NameHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+template <typename V>
+using NameMap = std::unordered_map<std::string, V, NameHash, std::equal_to<>>;
 
 enum class TypeKind : std::uint8_t { error, boolean, integer, decimal, date, string, enumeration, list, record };
 
@@ -32,7 +41,7 @@ struct EnumDef {
   std::string name;  // the fact path that declared it, or a built-in name ("gender")
   std::vector<std::string> values;
   std::vector<std::string> labels;
-  std::unordered_map<std::string, std::uint32_t> index;
+  NameMap<std::uint32_t> index;
 };
 
 /// A scalar fact (top-level or a list field).
@@ -54,7 +63,7 @@ struct ListDef {
   std::string label;
   std::string source;
   std::vector<FactDef> fields;
-  std::unordered_map<std::string, std::uint32_t> field_index;
+  NameMap<std::uint32_t> field_index;
   std::uint32_t max_items = 16;
   std::uint32_t slot = 0;
   std::uint32_t string_fields = 0;  // how many string fields each record has
@@ -135,9 +144,9 @@ struct CompiledPolicy {
   std::vector<ListDef> lists;   // list facts; their slot is a register too
   std::uint32_t slot_count = 0; // facts + lists
   std::uint32_t string_count = 0;
-  std::unordered_map<std::string, std::uint32_t> fact_by_path;  // -> facts index
-  std::unordered_map<std::string, std::uint32_t> list_by_path;  // -> lists index
-  std::unordered_map<std::string, std::uint32_t> certificate_by_id;
+  NameMap<std::uint32_t> fact_by_path;  // -> facts index
+  NameMap<std::uint32_t> list_by_path;  // -> lists index
+  NameMap<std::uint32_t> certificate_by_id;
 
   // Logic.
   vm::Program program;

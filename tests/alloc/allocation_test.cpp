@@ -61,6 +61,18 @@ TEST_CASE("evaluation allocates nothing once warm", "[allocation]") {
   CHECK(g_allocations.load() == 0);
   CHECK(groups > 0);
 
+  // Binding a flat record into a warm Applicant allocates nothing either (keys are looked up as views).
+  admit::Applicant warm(policy);
+  for (const auto& r : records) REQUIRE(warm.bind_json(r));
+  g_allocations = 0;
+  g_counting = true;
+  bool all_bound = true;
+  for (int round = 0; round < 100; ++round)
+    for (const auto& r : records) all_bound = warm.bind_json(r) && all_bound;
+  g_counting = false;
+  CHECK(all_bound);
+  CHECK(g_allocations.load() == 0);
+
   // The counter does count: a trace allocates.
   g_counting = true;
   policy.evaluate_with_trace(*applicants[0], decision);
