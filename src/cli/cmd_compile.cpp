@@ -1,6 +1,7 @@
 // admit compile --emit cpp POLICY: writes the policy's decision program as a C++ header (see
 // include/admit/native.hpp for how a vendor links it in).
 
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <string>

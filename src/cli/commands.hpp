@@ -61,6 +61,14 @@ struct SynthOptions {
 };
 int run_synth(const SynthOptions& options);
 
+struct CompileCommandOptions {
+  std::string policy;
+  std::string emit;  // cpp
+  std::string name;  // C++ namespace; empty: from the policy id
+  std::string out;   // empty: stdout
+};
+int run_compile(const CompileCommandOptions& options);
+
 /// The version string printed by `admit --version`.
 const char* version() noexcept;
 

@@ -119,6 +119,15 @@ int run(int argc, char** argv) {
   synth_cmd->add_option("-j,--jobs", synth.jobs, "Worker threads (default: hardware threads; same output)")
       ->check(CLI::Range(1u, 1024u));
 
+  // compile
+  CompileCommandOptions compile;
+  CLI::App* compile_cmd =
+      app.add_subcommand("compile", "Generate native C++ for a policy (see include/admit/native.hpp)");
+  compile_cmd->add_option("policy", compile.policy, "Policy file (YAML)")->required();
+  compile_cmd->add_option("--emit", compile.emit, "What to generate: cpp")->required()->check(CLI::IsMember({"cpp"}));
+  compile_cmd->add_option("--name", compile.name, "C++ namespace of the generated code (default: from the policy id)");
+  compile_cmd->add_option("-o,--out", compile.out, "Write the header here instead of standard output");
+
   // help
   std::string help_topic;
   CLI::App* help_cmd = app.add_subcommand("help", "Show help for admit or one of its subcommands");
@@ -148,19 +157,20 @@ int run(int argc, char** argv) {
     return run_explain(explain);
   }
   if (synth_cmd->parsed()) return run_synth(synth);
+  if (compile_cmd->parsed()) return run_compile(compile);
   if (help_cmd->parsed()) {
     if (help_topic.empty()) {
       std::cout << app.help();
       return kExitOk;
     }
-    for (CLI::App* sub : {check_cmd, test_cmd, eval_cmd, explain_cmd, synth_cmd, help_cmd}) {
+    for (CLI::App* sub : {check_cmd, test_cmd, eval_cmd, explain_cmd, synth_cmd, compile_cmd, help_cmd}) {
       if (sub->get_name() == help_topic) {
         std::cout << sub->help();
         return kExitOk;
       }
     }
     std::cerr << "admit help: error: unknown subcommand `" << help_topic
-              << "` (expected check, test, eval, explain, synth or help)\n";
+              << "` (expected check, test, eval, explain, synth, compile or help)\n";
     return kExitUsage;
   }
   std::cerr << app.help();

@@ -1,0 +1,80 @@
+// Generated native code (admit compile --emit cpp) against the interpreter, on synthetic populations.
+
+#define CATCH_CONFIG_MAIN
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "admit/applicant.hpp"
+#include "admit/decision.hpp"
+#include "admit/native.hpp"
+#include "admit/policy.hpp"
+#include "admit/synth.hpp"
+#include "benchmark_county_native.hpp"
+#include "kuiwen_2022_native.hpp"
+
+namespace {
+
+std::string describe(const admit::Decision& d) {
+  if (!d.ok()) return "error: " + d.error();
+  std::string s = std::string(d.eligible() ? "eligible " : "ineligible ") + std::string(d.group_id()) + " " +
+                  d.points().to_string() + " [";
+  for (const auto& line : d.breakdown()) s += line.raw.to_string() + (line.applied ? " " : "(off) ");
+  s += "] missing:";
+  for (const auto& m : d.missing_ids()) s += " " + m;
+  return s;
+}
+
+void compare(const std::string& file, const admit::NativeProgram& native) {
+  admit::CompileOptions with_native;
+  with_native.native = &native;
+  auto fast = admit::compile_file(std::string(ADMIT_SOURCE_DIR) + "/" + file, with_native);
+  auto reference = admit::compile_file(std::string(ADMIT_SOURCE_DIR) + "/" + file);
+  INFO(admit::render_text(fast.diagnostics));
+  REQUIRE(fast.ok());
+  REQUIRE(reference.ok());
+  REQUIRE(fast.diagnostics.empty());
+  REQUIRE(fast.policy->uses_native_code());
+  REQUIRE_FALSE(reference.policy->uses_native_code());
+
+  auto synth = admit::make_synthesizer(reference.policy);
+  REQUIRE(synth.ok());
+  admit::Applicant a1(*fast.policy), a2(*reference.policy);
+  admit::Decision d1, d2;
+  std::string record;
+  int evaluated = 0;
+  for (std::uint64_t i = 0; i < 20000; ++i) {
+    record.clear();
+    synth.synthesizer->append_record(7, i, record);
+    REQUIRE(a1.bind_json(record));
+    REQUIRE(a2.bind_json(record));
+    fast.policy->evaluate(a1, d1);
+    reference.policy->evaluate(a2, d2);
+    INFO(record);
+    REQUIRE(describe(d1) == describe(d2));
+    ++evaluated;
+  }
+  CHECK(evaluated == 20000);
+}
+
+}  // namespace
+
+TEST_CASE("native benchmark county decides like the interpreter", "[native]") {
+  compare("rules/examples/benchmark-county.yaml", benchmark_county::native_program);
+}
+
+TEST_CASE("native Kuiwen 2022 (lists, dates, ID checks) decides like the interpreter", "[native]") {
+  compare("examples/county/kuiwen-2022.yaml", kuiwen_2022::native_program);
+}
+
+TEST_CASE("native code generated for another version of a policy is refused", "[native]") {
+  admit::CompileOptions options;
+  options.native = &benchmark_county::native_program;
+  options.overrides = {{"groups.hukou_only.when", "hukou_zone == city"}};
+  auto r = admit::compile_file(std::string(ADMIT_SOURCE_DIR) + "/rules/examples/benchmark-county.yaml", options);
+  REQUIRE(r.ok());
+  CHECK_FALSE(r.policy->uses_native_code());
+  REQUIRE(r.diagnostics.size() == 1);
+  CHECK(r.diagnostics[0].severity == admit::Severity::warning);
+  CHECK(r.diagnostics[0].code == "stale-native-code");
+}
