@@ -460,7 +460,11 @@ class Compiler {
             }
         }
         // The last segment may add a key to an existing mapping (e.g. a cap an item did not have).
-        if (!exists && start > path.size() && view.IsMap()) {
+        // Not in maps keyed by the county's own names (params, let, facts, certificates): there a
+        // missing key is a typo, not an addition.
+        const std::string parent = walked.substr(0, walked.rfind('.') == std::string::npos ? 0 : walked.rfind('.'));
+        const bool named_map = parent == "params" || parent == "let" || parent == "facts" || parent == "certificates";
+        if (!exists && start > path.size() && view.IsMap() && !named_map) {
           node[segment] = value;
           added = true;
           break;

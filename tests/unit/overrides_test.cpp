@@ -90,13 +90,12 @@ TEST_CASE("an override may add the last key, e.g. a cap", "[params][overrides]")
 
 TEST_CASE("bad overrides are diagnostics", "[params][overrides]") {
   admit::CompileOptions options;
-  options.overrides = {{"params.rental_rat.value", "3"}};
+  options.overrides = {{"params.rental_rat", "3"}};
   auto r = admit::compile_source(kPolicy, "w.yaml", options);
   REQUIRE_FALSE(r.ok());
   REQUIRE(r.diagnostics.size() == 1);
   CHECK(r.diagnostics[0].code == "bad-override");
-  CHECK(r.diagnostics[0].message ==
-        "override `params.rental_rat.value`: `params.rental_rat` names nothing in the rule file");
+  CHECK(r.diagnostics[0].message == "override `params.rental_rat`: `params.rental_rat` names nothing in the rule file");
 
   options.overrides = {{"params.rental_rate", "many"}};
   r = admit::compile_source(kPolicy, "w.yaml", options);
