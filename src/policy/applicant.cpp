@@ -49,7 +49,11 @@ constexpr std::uint32_t kListFlag = 0x40000000u;
 }  // namespace
 
 Applicant::Storage::Storage(const CompiledPolicy& p) : policy(&p) {
-  slots.assign(p.slot_count, 0);
+  certificate_words = (p.certificate_infos.size() + 63) / 64;
+  hot.assign(p.slot_count + 2 * certificate_words, 0);
+  slots = hot.data();
+  verified = reinterpret_cast<std::uint64_t*>(hot.data() + p.slot_count);
+  submitted = verified + certificate_words;
   present.assign(p.slot_count, 0);
   std::size_t string_total = p.string_count;
   list_string_base.resize(p.lists.size());
@@ -68,9 +72,6 @@ Applicant::Storage::Storage(const CompiledPolicy& p) : policy(&p) {
     lists[l] = internal::vm::ListView{records[l].data(), 0, static_cast<std::uint32_t>(def.fields.size())};
     slots[def.slot] = internal::vm::slot_of(&lists[l]);
   }
-  std::size_t words = (p.certificate_infos.size() + 63) / 64;
-  verified.assign(words, 0);
-  submitted.assign(words, 0);
 }
 
 void Applicant::Storage::clear() noexcept {
@@ -79,8 +80,7 @@ void Applicant::Storage::clear() noexcept {
     lists[l].count = 0;
     std::fill(record_present[l].begin(), record_present[l].end(), 0);
   }
-  std::fill(verified.begin(), verified.end(), 0);
-  std::fill(submitted.begin(), submitted.end(), 0);
+  std::fill_n(verified, 2 * certificate_words, std::uint64_t{0});
 }
 
 Applicant::Applicant(const Policy& policy)

@@ -49,7 +49,7 @@ struct DecisionWriter {
       scratch.bound_serial = program.serial;
     }
     registers = scratch.registers.data();
-    if (p.slot_count) std::memcpy(registers, applicant.slots.data(), p.slot_count * sizeof(std::int64_t));
+    if (p.slot_count) std::memcpy(registers, applicant.slots, p.slot_count * sizeof(std::int64_t));
     reset();
   }
 
@@ -124,7 +124,7 @@ struct DecisionWriter {
       if (outputs.size() < p.native->output_count) outputs.resize(p.native->output_count);
       d.scratch_.bound_serial = 0;
       registers = outputs.data();
-      if (!p.native->run(applicant.slots.data(), registers)) [[unlikely]]
+      if (!p.native->run(applicant.slots, registers)) [[unlikely]]
         return false;
       applied_at = p.native_applied.data();
       raw_at = p.native_raw.data();
