@@ -32,6 +32,7 @@
 #include <benchmark/benchmark.h>
 
 #include "admit/applicant.hpp"
+#include "admit/applicant_batch.hpp"
 #include "admit/decision.hpp"
 #include "admit/policy.hpp"
 #include "admit/synth.hpp"
@@ -66,9 +67,11 @@ std::size_t heap_in_use() { return mallinfo2().uordblks; }
 
 struct Population {
   std::shared_ptr<const admit::Policy> policy;
-  std::vector<admit::Applicant> applicants;
-  std::shared_ptr<const admit::Policy> native_policy;  // null without the generated header
-  std::vector<admit::Applicant> native_applicants;     // the same records, bound to native_policy
+  // The population is pre-bound in ApplicantBatch form: one contiguous array of slots, the layout
+  // the library offers for populations already in memory.
+  std::unique_ptr<admit::ApplicantBatch> applicants;
+  std::shared_ptr<const admit::Policy> native_policy;          // null without the generated header
+  std::unique_ptr<admit::ApplicantBatch> native_applicants;    // the same records, bound to native_policy
   std::vector<bench::HwApplicant> handwritten;
   std::size_t bytes_per_applicant = 0;
 };
@@ -113,13 +116,15 @@ int build_population() {
     admit::CompileResult native = admit::compile_file(policy_path, options);
     if (native.ok() && native.policy->uses_native_code()) {
       pop->native_policy = native.policy;
-      pop->native_applicants.reserve(count);
+      pop->native_applicants = std::make_unique<admit::ApplicantBatch>(*native.policy);
+      pop->native_applicants->reserve(count);
     } else {
       std::printf("native: the generated header does not match the policy; evaluate/native skipped\n");
     }
   }
 #endif
-  pop->applicants.reserve(count);
+  pop->applicants = std::make_unique<admit::ApplicantBatch>(*pop->policy);
+  pop->applicants->reserve(count);
   pop->handwritten.resize(count);
   std::string line;
   admit::BindError error;
@@ -128,14 +133,12 @@ int build_population() {
     line.clear();
     synth.synthesizer->append_record(seed, i, line);
     line.pop_back();  // '\n'
-    pop->applicants.emplace_back(*pop->policy);
-    if (!pop->applicants.back().bind_json(line, &error)) {
+    if (!pop->applicants->append_json(line, &error)) {
       std::fprintf(stderr, "record %llu does not bind: %s\n", static_cast<unsigned long long>(i), error.message.c_str());
       return 1;
     }
     if (pop->native_policy) {
-      pop->native_applicants.emplace_back(*pop->native_policy);
-      pop->native_applicants.back().bind_json(line, &error);
+      pop->native_applicants->append_json(line, &error);
     }
     if (!bench::parse_record(line, pop->handwritten[i])) {
       std::fprintf(stderr, "record %llu: the hand-written reader rejects it\n", static_cast<unsigned long long>(i));
@@ -150,11 +153,11 @@ int build_population() {
   bench::HwDecision h;
   std::size_t mismatches = 0;
   for (std::size_t i = 0; i < count; ++i) {
-    pop->policy->evaluate(pop->applicants[i], d);
+    pop->policy->evaluate(*pop->applicants, i, d);
     bench::decide(pop->handwritten[i], h);
     if (!d.ok() || !same(d, h)) ++mismatches;
     if (pop->native_policy) {
-      pop->native_policy->evaluate(pop->native_applicants[i], d);
+      pop->native_policy->evaluate(*pop->native_applicants, i, d);
       if (!d.ok() || !same(d, h)) ++mismatches;
     }
   }
@@ -176,13 +179,13 @@ int build_population() {
 
 void evaluate_compiled(benchmark::State& state, std::size_t limit, bool native) {
   const Population& pop = *g_population;
-  const std::vector<admit::Applicant>& applicants = native ? pop.native_applicants : pop.applicants;
+  const admit::ApplicantBatch& applicants = native ? *pop.native_applicants : *pop.applicants;
   const std::size_t n = std::min(limit, applicants.size());
   const admit::Policy& policy = native ? *pop.native_policy : *pop.policy;
   admit::Decision d;
   std::size_t i = 0;
   for (auto _ : state) {
-    policy.evaluate(applicants[i], d);
+    policy.evaluate(applicants, i, d);
     benchmark::DoNotOptimize(d);
     if (++i == n) i = 0;
   }
@@ -205,7 +208,7 @@ void evaluate_handwritten(benchmark::State& state, std::size_t limit) {
 // Each thread evaluates its share of the population per iteration.
 void batch_compiled(benchmark::State& state, bool native) {
   const Population& pop = *g_population;
-  const std::vector<admit::Applicant>& applicants = native ? pop.native_applicants : pop.applicants;
+  const admit::ApplicantBatch& applicants = native ? *pop.native_applicants : *pop.applicants;
   const admit::Policy& policy = native ? *pop.native_policy : *pop.policy;
   const std::size_t n = applicants.size();
   const std::size_t begin = n * static_cast<std::size_t>(state.thread_index()) / static_cast<std::size_t>(state.threads());
@@ -213,7 +216,7 @@ void batch_compiled(benchmark::State& state, bool native) {
   admit::Decision d;
   for (auto _ : state) {
     for (std::size_t i = begin; i < end; ++i) {
-      policy.evaluate(applicants[i], d);
+      policy.evaluate(applicants, i, d);
       benchmark::DoNotOptimize(d);
     }
   }
@@ -372,7 +375,7 @@ class SummaryReporter : public benchmark::ConsoleReporter {
     auto it = results_.find(name);
     if (it == results_.end()) return 0;
     const double t = it->second.GetAdjustedRealTime() / benchmark::GetTimeUnitMultiplier(it->second.time_unit);
-    return t > 0 ? static_cast<double>(g_population->applicants.size()) / t : 0;
+    return t > 0 ? static_cast<double>(g_population->applicants->size()) / t : 0;
   }
 
   std::map<std::string, Run> results_;
@@ -383,13 +386,13 @@ class SummaryReporter : public benchmark::ConsoleReporter {
 
 __attribute__((noinline)) void callgrind_compiled(std::size_t passes, bool native) {
   const Population& pop = *g_population;
-  const std::vector<admit::Applicant>& applicants = native ? pop.native_applicants : pop.applicants;
+  const admit::ApplicantBatch& applicants = native ? *pop.native_applicants : *pop.applicants;
   const admit::Policy& policy = native ? *pop.native_policy : *pop.policy;
   admit::Decision d;
-  policy.evaluate(applicants[0], d);  // warm the decision's buffers first
+  policy.evaluate(applicants, 0, d);  // warm the decision's buffers first
   for (std::size_t p = 0; p < passes; ++p)
-    for (const admit::Applicant& a : applicants) {
-      policy.evaluate(a, d);
+    for (std::size_t i = 0; i < applicants.size(); ++i) {
+      policy.evaluate(applicants, i, d);
       benchmark::DoNotOptimize(d);
     }
 }
@@ -419,7 +422,7 @@ int main(int argc, char** argv) {
     else if (mode == "native" && g_population->native_policy) callgrind_compiled(passes, true);
     else if (mode == "handwritten") callgrind_handwritten(passes);
     else return 1;
-    std::printf("decisions: %zu\n", passes * g_population->applicants.size());
+    std::printf("decisions: %zu\n", passes * g_population->applicants->size());
     return 0;
   }
 

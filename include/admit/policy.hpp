@@ -29,6 +29,7 @@
 namespace admit {
 
 class Applicant;
+class ApplicantBatch;
 class Decision;
 namespace internal {
 struct CompiledPolicy;
@@ -175,6 +176,8 @@ class Policy {
   /// Evaluates one applicant into `out` (reuse `out` across calls: no allocation once warm).
   /// `applicant` must have been bound to this policy. Thread-safe.
   void evaluate(const Applicant& applicant, Decision& out) const;
+  /// Evaluates applicant `index` of a batch bound to this policy (see admit/applicant_batch.hpp).
+  void evaluate(const ApplicantBatch& batch, std::size_t index, Decision& out) const;
   /// The same, recording a trace of which conditions decided and the values they saw (allocates).
   void evaluate_with_trace(const Applicant& applicant, Decision& out) const;
 

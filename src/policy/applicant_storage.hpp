@@ -14,6 +14,18 @@
 
 namespace admit {
 
+/// What evaluation reads of one applicant, wherever it is stored (an Applicant or a batch row).
+struct ApplicantView {
+  const std::int64_t* slots;
+  const std::uint64_t* verified;
+  const std::uint64_t* submitted;
+  bool is_verified(std::uint32_t c) const noexcept { return (verified[c / 64] >> (c % 64)) & 1u; }
+  bool is_submitted(std::uint32_t c) const noexcept { return (submitted[c / 64] >> (c % 64)) & 1u; }
+};
+
+class ApplicantBatch;
+ApplicantView batch_view(const ApplicantBatch& batch, std::size_t index) noexcept;
+
 struct Applicant::Storage {
   explicit Storage(const internal::CompiledPolicy& policy);
   void clear() noexcept;
@@ -39,6 +51,7 @@ struct Applicant::Storage {
     views[index] = strings[index];
     set_field(list, record, field.slot, internal::vm::slot_of(&views[index]));
   }
+  ApplicantView view() const noexcept { return ApplicantView{slots, verified, submitted}; }
   bool is_verified(std::uint32_t certificate) const noexcept {
     return (verified[certificate / 64] >> (certificate % 64)) & 1u;
   }

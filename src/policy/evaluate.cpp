@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "admit/applicant.hpp"
+#include "admit/applicant_batch.hpp"
 #include "admit/decision.hpp"
 #include "admit/policy.hpp"
 #include "admit/resident_id.hpp"
@@ -22,7 +23,7 @@ namespace vm = internal::vm;
 struct DecisionWriter {
   const CompiledPolicy& p;
   const Policy& policy;
-  const Applicant::Storage& applicant;
+  ApplicantView applicant;
   Decision& d;
   bool tracing;
   std::int64_t* registers = nullptr;
@@ -287,20 +288,26 @@ struct DecisionWriter {
 };
 
 void Policy::evaluate(const Applicant& applicant, Decision& out) const {
-  DecisionWriter w{*impl_, *this, applicant.storage(), out, false};
+  DecisionWriter w{*impl_, *this, applicant.storage().view(), out, false};
   if (impl_->fused.available && w.evaluate_fused()) return;
   w.evaluate();  // also the path that words run-time errors
 }
 
+void Policy::evaluate(const ApplicantBatch& batch, std::size_t index, Decision& out) const {
+  DecisionWriter w{*impl_, *this, batch_view(batch, index), out, false};
+  if (impl_->fused.available && w.evaluate_fused()) return;
+  w.evaluate();
+}
+
 namespace internal {
 void evaluate_rule_by_rule(const Policy& policy, const Applicant& applicant, Decision& out) {
-  DecisionWriter w{policy.compiled(), policy, applicant.storage(), out, false};
+  DecisionWriter w{policy.compiled(), policy, applicant.storage().view(), out, false};
   w.evaluate();
 }
 }  // namespace internal
 
 void Policy::evaluate_with_trace(const Applicant& applicant, Decision& out) const {
-  DecisionWriter w{*impl_, *this, applicant.storage(), out, true};
+  DecisionWriter w{*impl_, *this, applicant.storage().view(), out, true};
   w.evaluate();
 }
 
