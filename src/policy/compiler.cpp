@@ -526,7 +526,7 @@ class Compiler {
         yaml_.check_keys(value, {"value", "label"}, fmt::format("parameter `{}`", name));
         if (auto l = value["label"]; l && yaml_.expect_scalar(l, "a label")) info.label = l.Scalar();
         if (!yaml_.required(kv.second, value["value"], "value")) continue;
-        value = value["value"];
+        value.reset(YAML::Node(kv.second["value"]));
       }
       if (!yaml_.expect_scalar(value, "a constant")) continue;
       const std::string& text = value.Scalar();
@@ -781,11 +781,11 @@ class Compiler {
       Requirement req;
       YAML::Node cert_node;
       if (r.IsScalar()) {
-        cert_node = YAML::Node(r);
+        cert_node.reset(YAML::Node(r));
       } else if (r.IsMap()) {
         yaml_.check_keys(r, {"certificate", "when"}, "a requirement");
-        cert_node = r["certificate"];
-        if (!yaml_.required(r, cert_node, "certificate")) continue;
+        if (!yaml_.required(r, r["certificate"], "certificate")) continue;
+        cert_node.reset(r["certificate"]);  // reset: refer to it (`=` would assign into the tree)
         if (auto w = r["when"]) {
           auto c = compile_expression(w, Expect::boolean, nullptr);
           if (c) {
@@ -920,8 +920,21 @@ CompileResult compile(std::string name, std::string text, const CompileOptions& 
     return r;
   }
   policy->source = std::make_unique<SourceFile>(std::move(name), std::move(text));
-  Compiler compiler(std::move(policy), options);
-  return compiler.run(tests_path);
+  const std::string file = policy->source->name();
+  try {
+    Compiler compiler(std::move(policy), options);
+    return compiler.run(tests_path);
+  } catch (const std::exception& e) {
+    // A safety net: no exception may escape the API. Reaching it is a bug (the fuzzers look for it).
+    CompileResult r;
+    Diagnostic d;
+    d.code = "internal";
+    d.file = file;
+    d.message = fmt::format("internal compiler error: {}", e.what());
+    d.help = "please report this rule file to the admit developers";
+    r.diagnostics.push_back(std::move(d));
+    return r;
+  }
 }
 
 }  // namespace internal

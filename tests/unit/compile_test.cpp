@@ -153,6 +153,11 @@ TEST_CASE("duplicate ids, unknown certificates and unknown keys", "[compile][dia
         "26:5: duplicate-key: `when` appears twice in a group");
 }
 
+TEST_CASE("a requirement mapping without `certificate:` is an error, not an exception", "[compile][diagnostics]") {
+  CHECK(first_error(policy_with("groups:\n  - id: a\n    when: true\n    requires:\n      - when: age > 3\n")) ==
+        "27:9: missing-key: missing `certificate:`");
+}
+
 TEST_CASE("trivially shadowed groups are errors", "[compile][diagnostics]") {
   CHECK(first_error(policy_with("groups:\n  - id: all\n    when: true\n  - id: later\n    when: zone == city\n")) ==
         "26:9: unreachable-group: group `later` can never be reached: group `all` before it matches every applicant");
