@@ -94,6 +94,7 @@ class Decision {
   /// Implementation state, reused across evaluations.
   struct Scratch {
     std::vector<std::int64_t> registers;
+    std::vector<std::int64_t> native_outputs;
     std::uint64_t bound_serial = 0;  ///< which compiled program the constants belong to
   };
 

@@ -38,6 +38,11 @@ int run_compile(const CompileCommandOptions& options) {
     return kExitFailure;
   }
   std::string name = options.name.empty() ? namespace_for(result.policy->metadata().id) : options.name;
+  if (namespace_for(name) != name) {
+    std::fprintf(stderr, "admit compile: error: --name `%s` is not a C++ identifier (letters, digits, `_`)\n",
+                 name.c_str());
+    return kExitUsage;
+  }
   EmitResult emitted = emit_cpp(*result.policy, name);
   if (!emitted.ok) {
     std::fprintf(stderr, "%s: error: cannot emit C++: %s\n", options.policy.c_str(), emitted.error.c_str());

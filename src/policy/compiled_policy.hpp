@@ -73,6 +73,8 @@ struct ListDef {
 struct Requirement {
   std::uint32_t certificate = 0;
   std::optional<vm::Segment> condition;
+  std::string expression;  // the condition as written, for traces
+  std::size_t offset = 0;
 };
 
 struct Substitute {
@@ -80,6 +82,8 @@ struct Substitute {
   std::string label;
   std::vector<std::uint32_t> all_of;
   std::optional<vm::Segment> condition;
+  std::string expression;
+  std::size_t offset = 0;
 };
 
 struct CertificateDef {

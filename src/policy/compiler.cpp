@@ -61,6 +61,13 @@ class Compiler {
       if (options_.optimize) {
         build_fused_decision(*policy_);
         attach_native();
+      } else if (options_.native) {
+        Diagnostic d;
+        d.severity = Severity::warning;
+        d.code = "stale-native-code";
+        d.file = policy_->source->name();
+        d.message = "native code is not used when the optimizer is off (CompileOptions::optimize = false)";
+        sink_.diagnostics().push_back(std::move(d));
       }
     }
     build_public_tables();
@@ -671,7 +678,8 @@ class Compiler {
           if (all_of.size() == 0) yaml_.error(all_of, "schema", "`all_of` lists no certificate");
         }
         if (auto w = s["when"]) {
-          auto c = compile_expression(w, Expect::boolean, nullptr);
+          sub.offset = yaml_.offset(w);
+          auto c = compile_expression(w, Expect::boolean, &sub.expression);
           if (c) sub.condition = c->segment;
         }
         policy_->certificates[it->second].substitutes.push_back(std::move(sub));
@@ -787,7 +795,8 @@ class Compiler {
         if (!yaml_.required(r, r["certificate"], "certificate")) continue;
         cert_node.reset(r["certificate"]);  // reset: refer to it (`=` would assign into the tree)
         if (auto w = r["when"]) {
-          auto c = compile_expression(w, Expect::boolean, nullptr);
+          req.offset = yaml_.offset(w);
+          auto c = compile_expression(w, Expect::boolean, &req.expression);
           if (c) {
             if (c->is_constant && c->constant == 0) yaml_.warning(w, "always-false", "this requirement never applies");
             req.condition = c->segment;

@@ -42,6 +42,12 @@ struct DecisionWriter {
   }
 
   void prepare() {
+    prepare_registers();
+    reset();
+  }
+
+  // The interpreter's register file: constants (once per decision and policy) and the facts.
+  void prepare_registers() {
     auto& scratch = d.scratch_;
     const vm::Program& program = p.program;
     if (scratch.bound_serial != program.serial || scratch.registers.size() != program.register_count) {
@@ -51,11 +57,11 @@ struct DecisionWriter {
     }
     registers = scratch.registers.data();
     if (p.slot_count) std::memcpy(registers, applicant.slots, p.slot_count * sizeof(std::int64_t));
-    reset();
   }
 
   // Runs a segment; on a run-time error records it and returns false.
   bool run(const vm::Segment& segment, std::string_view what, std::int64_t& out) {
+    if (!registers) prepare_registers();  // after native code: set up only when a rule must run
     vm::RunResult r = vm::run_segment(p.program, segment, registers);
     if (r.error == vm::ErrorCode::none) [[likely]] {
       out = r.value;
@@ -118,14 +124,16 @@ struct DecisionWriter {
     const std::uint32_t* applied_at = f.applied.data();
     const std::uint32_t* raw_at = f.raw.data();
     std::uint32_t failed_at = f.failed, group_at = f.group, requirements_at = f.requirements;
+    const std::int64_t* results;
     if (p.native) {
-      // Native code reads the applicant's slots in place and writes only its outputs.
+      // Native code reads the applicant's slots in place and writes only its outputs; the register
+      // file is set up later only if a substitute's condition has to run.
       reset();
-      auto& outputs = d.scratch_.registers;
+      auto& outputs = d.scratch_.native_outputs;
       if (outputs.size() < p.native->output_count) outputs.resize(p.native->output_count);
-      d.scratch_.bound_serial = 0;
-      registers = outputs.data();
-      if (!p.native->run(applicant.slots, registers)) [[unlikely]]
+      registers = nullptr;
+      results = outputs.data();
+      if (!p.native->run(applicant.slots, outputs.data())) [[unlikely]]
         return false;
       applied_at = p.native_applied.data();
       raw_at = p.native_raw.data();
@@ -134,18 +142,19 @@ struct DecisionWriter {
       requirements_at = p.native_requirements;
     } else {
       prepare();
+      results = registers;
       vm::RunResult r = vm::run(p.program, f.segment, registers);
       if (r.error != vm::ErrorCode::none) [[unlikely]]
         return false;
     }
-    const std::int64_t failed = registers[failed_at];
+    const std::int64_t failed = results[failed_at];
     if (failed >= 0) {
       d.eligible_ = false;
       d.failed_check_ = static_cast<std::uint32_t>(failed);
       d.breakdown_.clear();
       return true;
     }
-    const std::int64_t group = registers[group_at];
+    const std::int64_t group = results[group_at];
     d.group_ = group < 0 ? UINT32_MAX : static_cast<std::uint32_t>(group);
     std::int64_t total = 0;
     const std::size_t items = p.points_items.size();
@@ -155,8 +164,8 @@ struct DecisionWriter {
       PointsLine& line = lines[i];
       const auto& cap = p.points_infos[i].cap;
       line.item = i;
-      line.applied = applied_at[i] == UINT32_MAX || registers[applied_at[i]] != 0;
-      line.raw = Decimal::from_units(registers[raw_at[i]]);
+      line.applied = applied_at[i] == UINT32_MAX || results[applied_at[i]] != 0;
+      line.raw = Decimal::from_units(results[raw_at[i]]);
       line.value = cap && *cap < line.raw ? *cap : line.raw;
       if (vm::op_add(total, line.value.units(), total) != vm::ErrorCode::none) [[unlikely]]
         return false;
@@ -165,7 +174,7 @@ struct DecisionWriter {
     d.points_ = p.points_cap && *p.points_cap < d.points_uncapped_ ? *p.points_cap : d.points_uncapped_;
     if (d.group_ != UINT32_MAX) {
       const auto& group_def = p.groups[d.group_];
-      const std::uint64_t applies = static_cast<std::uint64_t>(registers[requirements_at]);
+      const std::uint64_t applies = static_cast<std::uint64_t>(results[requirements_at]);
       for (std::uint32_t j = 0; j < group_def.requirements.size(); ++j) {
         const auto& req = group_def.requirements[j];
         if (req.condition && !((applies >> j) & 1u)) continue;
@@ -248,6 +257,11 @@ struct DecisionWriter {
     for (const auto& req : group.requirements) {
       if (req.condition) {
         if (!run(*req.condition, "requirement condition", v)) return;
+        if (tracing) {
+          const auto& info = p.certificate_infos[req.certificate];
+          trace(TraceKind::requirement, req.certificate, v != 0, fmt::format("requirement {} ({})", info.id, info.label),
+                &*req.condition, req.expression, req.offset);
+        }
         if (!v) continue;
       }
       if (!certificate_status(req.certificate)) return;
@@ -275,6 +289,10 @@ struct DecisionWriter {
         if (subs[s].condition) {
           std::int64_t v = 0;
           if (!run(*subs[s].condition, "substitute condition", v)) return false;
+          if (tracing)
+            trace(TraceKind::substitute, certificate, v != 0,
+                  fmt::format("substitute {} for {}", subs[s].id, p.certificate_infos[certificate].id), &*subs[s].condition,
+                  subs[s].expression, subs[s].offset);
           if (!v) continue;
         }
         rc.status = CertificateStatus::substituted;

@@ -224,6 +224,24 @@ TEST_CASE("certificates: verified, submitted, substituted and missing", "[evalua
   CHECK(substituted.certificates()[1].substitute == 0);
   CHECK(substituted.missing_ids().empty());
 
+  // The trace shows the conditional requirement and the substitute that was tried.
+  auto traced = evaluate(owner + R"(,"verified":["register","contract"],"submitted":["tax_receipt"]})", true).decision;
+  bool saw_requirement = false, saw_substitute = false;
+  for (const auto& e : traced.trace()) {
+    if (e.kind == admit::TraceKind::requirement) {
+      saw_requirement = true;
+      CHECK(e.subject == "requirement deed (不动产权证书)");
+      CHECK(e.result);
+    }
+    if (e.kind == admit::TraceKind::substitute) {
+      saw_substitute = true;
+      CHECK(e.subject == "substitute filed_contract for deed");
+      CHECK(e.values_seen.empty());  // it reads the list, not scalar facts
+    }
+  }
+  CHECK(saw_requirement);
+  CHECK(saw_substitute);
+
   // Half a substitute bundle is not a substitute.
   auto partial = evaluate(owner + R"(,"verified":["register","contract"]})").decision;
   CHECK(partial.missing_ids() == std::vector<std::string>{"deed"});
