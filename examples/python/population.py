@@ -4,7 +4,7 @@ Used by the examples, the tests and benchmarks/python_batch.py::
 
     from population import benchmark_population, write_jsonl
     df = benchmark_population(10_000, seed=1)          # a pandas DataFrame, one row per applicant
-    write_jsonl(df, "/tmp/applicants.jsonl")            # the same records for `admit eval`
+    write_jsonl(df, "applicants.jsonl")            # the same records for `admit eval`
 
 Columns are named like the policy's facts, plus ``id`` (a valid resident ID number whose birth date
 matches ``birth_date``), ``verified`` and ``submitted`` (lists of certificate ids). About 8% of

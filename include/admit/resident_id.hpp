@@ -54,4 +54,12 @@ std::size_t mask_resident_id_to(std::string_view id, char* buf, std::size_t cap)
 /// Human-readable message in English, e.g. "wrong check character"; "valid" for none.
 std::string_view to_string(ResidentIdError error) noexcept;
 
+/// Masks, inside free text (a message, a trace, an explanation), every run of 15 or 18 characters
+/// shaped like a resident ID number (digits; an 18-character run may end in X), valid or not: a
+/// mistyped ID is still personal data.
+std::string mask_resident_ids_in_text(std::string_view text);
+/// A value echoed in an error message: cut to about 48 bytes, and every run of 6 or more digits masked
+/// (it could be part of an ID number).
+std::string printable_value(std::string_view value);
+
 }  // namespace admit

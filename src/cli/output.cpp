@@ -64,10 +64,6 @@ Decimal item_value(const Decision& decision, std::uint32_t item) noexcept {
   return Decimal{};
 }
 
-bool is_ascii_alnum(char c) noexcept {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
 }  // namespace
 
 void append_decision_json(std::string& out, std::size_t line, std::string_view id, const Policy& policy,
@@ -227,37 +223,7 @@ std::string_view to_string(TraceKind kind) noexcept {
   return "unknown";
 }
 
-std::string mask_ids_in_text(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  std::size_t i = 0;
-  while (i < text.size()) {
-    if (!is_ascii_alnum(text[i])) {
-      out.push_back(text[i++]);
-      continue;
-    }
-    std::size_t j = i;
-    while (j < text.size() && is_ascii_alnum(text[j])) ++j;
-    const std::string_view run = text.substr(i, j - i);
-    // Anything shaped like an ID number is masked, valid or not: a mistyped ID is still personal data.
-    bool id_like = false;
-    if (run.size() == 18 || run.size() == 15) {
-      id_like = true;
-      for (std::size_t k = 0; k < run.size(); ++k) {
-        const char c = run[k];
-        const bool last = k + 1 == run.size();
-        if (!((c >= '0' && c <= '9') || (last && run.size() == 18 && (c == 'X' || c == 'x')))) {
-          id_like = false;
-          break;
-        }
-      }
-    }
-    if (id_like) out.append(mask_resident_id(run));
-    else out.append(run);
-    i = j;
-  }
-  return out;
-}
+std::string mask_ids_in_text(std::string_view text) { return mask_resident_ids_in_text(text); }
 
 std::string format_bind_error(const BindError& error) {
   std::string text;

@@ -23,27 +23,6 @@ using internal::TypeKind;
 
 namespace {
 
-// Values echoed in messages are shortened, and anything that could be an ID number is masked.
-std::string printable(std::string_view value) {
-  std::string out;
-  std::size_t i = 0;
-  while (i < value.size() && out.size() < 48) {
-    std::size_t j = i;
-    while (j < value.size() && ((value[j] >= '0' && value[j] <= '9') || value[j] == 'X' || value[j] == 'x')) ++j;
-    if (j - i >= 6) {
-      out += mask_resident_id(value.substr(i, j - i));
-      i = j;
-    } else if (j > i) {
-      out.append(value.substr(i, j - i));
-      i = j;
-    } else {
-      out += value[i++];
-    }
-  }
-  if (i < value.size()) out += "…";
-  return out;
-}
-
 constexpr std::uint32_t kListFlag = 0x40000000u;
 
 }  // namespace
@@ -410,7 +389,7 @@ class JsonBinder {
       if (t != JsonToken::string) return fail(what, fmt::format("`{}` must contain certificate ids (strings)", what));
       std::string_view id = reader_.text();
       bool ok = verified ? applicant_.set_verified(id) : applicant_.set_submitted(id);
-      if (!ok) return fail(what, fmt::format("unknown certificate `{}` in `{}`", printable(id), what));
+      if (!ok) return fail(what, fmt::format("unknown certificate `{}` in `{}`", printable_value(id), what));
     }
   }
 
@@ -441,7 +420,7 @@ class JsonBinder {
         for (std::size_t i = negative ? 1 : 0; i < text.size(); ++i) {
           char c = text[i];
           if (c < '0' || c > '9')
-            return fail(path, fmt::format("`{}` must be a whole number, found {}", path, printable(text)));
+            return fail(path, fmt::format("`{}` must be a whole number, found {}", path, printable_value(text)));
           if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, c - '0', &v))
             return fail(path, fmt::format("`{}` is too large", path));
         }
@@ -452,13 +431,13 @@ class JsonBinder {
         auto d = Decimal::parse(text);
         if (!d)
           return fail(path, fmt::format("`{}` must be a number with at most 6 decimals and no exponent, found {}", path,
-                                        printable(text)));
+                                        printable_value(text)));
         return store(d->units());
       }
       case TypeKind::date: {
         if (t != JsonToken::string) return fail(path, fmt::format("`{}` must be a date string \"YYYY-MM-DD\"", path));
         auto d = Date::parse(text);
-        if (!d) return fail(path, fmt::format("`{}` is not a real date (YYYY-MM-DD): \"{}\"", path, printable(text)));
+        if (!d) return fail(path, fmt::format("`{}` is not a real date (YYYY-MM-DD): \"{}\"", path, printable_value(text)));
         return store(d->days());
       }
       case TypeKind::enumeration: {
@@ -466,7 +445,7 @@ class JsonBinder {
         const auto& e = p_.enums[f.type.id];
         auto it = e.index.find(text);
         if (it == e.index.end())
-          return fail(path, fmt::format("`{}` has unknown value \"{}\" (expected one of: {})", path, printable(text),
+          return fail(path, fmt::format("`{}` has unknown value \"{}\" (expected one of: {})", path, printable_value(text),
                                         fmt::join(e.values, ", ")));
         return store(it->second);
       }

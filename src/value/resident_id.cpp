@@ -107,4 +107,60 @@ std::string_view to_string(ResidentIdError error) noexcept {
   return "unknown resident ID error";
 }
 
+namespace {
+bool is_ascii_alnum(char c) noexcept {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool id_shaped(std::string_view run) noexcept {
+  if (run.size() != 18 && run.size() != 15) return false;
+  for (std::size_t k = 0; k < run.size(); ++k) {
+    const char c = run[k];
+    const bool last = k + 1 == run.size();
+    if (!((c >= '0' && c <= '9') || (last && run.size() == 18 && (c == 'X' || c == 'x')))) return false;
+  }
+  return true;
+}
+}  // namespace
+
+std::string mask_resident_ids_in_text(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (!is_ascii_alnum(text[i])) {
+      out.push_back(text[i++]);
+      continue;
+    }
+    std::size_t j = i;
+    while (j < text.size() && is_ascii_alnum(text[j])) ++j;
+    const std::string_view run = text.substr(i, j - i);
+    if (id_shaped(run))
+      out.append(mask_resident_id(run));
+    else
+      out.append(run);
+    i = j;
+  }
+  return out;
+}
+
+std::string printable_value(std::string_view value) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < value.size() && out.size() < 48) {
+    std::size_t j = i;
+    while (j < value.size() && ((value[j] >= '0' && value[j] <= '9') || value[j] == 'X' || value[j] == 'x')) ++j;
+    if (j - i >= 6) {
+      out += mask_resident_id(value.substr(i, j - i));
+      i = j;
+    } else if (j > i) {
+      out.append(value.substr(i, j - i));
+      i = j;
+    } else {
+      out += value[i++];
+    }
+  }
+  if (i < value.size()) out += "…";
+  return out;
+}
+
 }  // namespace admit

@@ -217,3 +217,14 @@ TEST_CASE("ResidentId: masking", "[resident_id]") {
     CHECK(std::string(buf, 4) == "****");
   }
 }
+
+TEST_CASE("ID numbers inside free text are masked, other numbers kept", "[resident_id][privacy]") {
+  CHECK(admit::mask_resident_ids_in_text("record 12: id 370702201703150012 is not eligible") ==
+        "record 12: id 3707**********0012 is not eligible");
+  CHECK(admit::mask_resident_ids_in_text("legacy 370702170315001, bad 11010120170901002X!") ==
+        "legacy 3707*******5001, bad 1101**********002X!");
+  CHECK(admit::mask_resident_ids_in_text("points 1234567890123456 stay") == "points 1234567890123456 stay");
+  CHECK(admit::printable_value("370702201703150012") == "3707**********0012");
+  CHECK(admit::printable_value("phone 123456 ok") == "phone ****** ok");
+  CHECK(admit::printable_value(std::string(100, 'a')).size() < 60);
+}

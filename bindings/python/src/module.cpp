@@ -53,63 +53,9 @@ using admit::Policy;
 
 // ---- privacy --------------------------------------------------------------------------------------
 
-bool is_ascii_alnum(char c) noexcept {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-// Masks anything shaped like a resident ID number (15 or 18 characters), as the CLI does: messages
-// are shown to analysts and end up in notebooks, so they never carry a full ID.
-std::string mask_ids_in_text(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  std::size_t i = 0;
-  while (i < text.size()) {
-    if (!is_ascii_alnum(text[i])) {
-      out.push_back(text[i++]);
-      continue;
-    }
-    std::size_t j = i;
-    while (j < text.size() && is_ascii_alnum(text[j])) ++j;
-    const std::string_view run = text.substr(i, j - i);
-    bool id_like = false;
-    if (run.size() == 18 || run.size() == 15) {
-      id_like = true;
-      for (std::size_t k = 0; k < run.size(); ++k) {
-        const char c = run[k];
-        const bool last = k + 1 == run.size();
-        if (!((c >= '0' && c <= '9') || (last && run.size() == 18 && (c == 'X' || c == 'x')))) {
-          id_like = false;
-          break;
-        }
-      }
-    }
-    if (id_like) out.append(admit::mask_resident_id(run));
-    else out.append(run);
-    i = j;
-  }
-  return out;
-}
-
-// A value echoed in a message: shortened, and long digit runs masked (they could be ID numbers).
-std::string printable(std::string_view value) {
-  std::string out;
-  std::size_t i = 0;
-  while (i < value.size() && out.size() < 48) {
-    std::size_t j = i;
-    while (j < value.size() && ((value[j] >= '0' && value[j] <= '9') || value[j] == 'X' || value[j] == 'x')) ++j;
-    if (j - i >= 6) {
-      out += admit::mask_resident_id(value.substr(i, j - i));
-      i = j;
-    } else if (j > i) {
-      out.append(value.substr(i, j - i));
-      i = j;
-    } else {
-      out += value[i++];
-    }
-  }
-  if (i < value.size()) out += "…";
-  return out;
-}
+// Messages are shown to analysts and end up in notebooks: they never carry a full ID number.
+std::string mask_ids_in_text(std::string_view text) { return admit::mask_resident_ids_in_text(text); }
+std::string printable(std::string_view value) { return admit::printable_value(value); }
 
 // The CLI's rendering of a binding error.
 std::string format_bind_error(const admit::BindError& error) {
