@@ -77,11 +77,11 @@ class Decision {
   Decimal points() const noexcept { return points_; }
   /// Points before the total cap.
   Decimal points_uncapped() const noexcept { return points_uncapped_; }
-  std::span<const PointsLine> breakdown() const noexcept { return {breakdown_.data(), breakdown_.size()}; }
+  std::span<const PointsLine> breakdown() const noexcept { return {breakdown_.data(), breakdown_count_}; }
 
   /// Certificates the group requires, in the policy's order, each with its status.
   std::span<const RequiredCertificate> certificates() const noexcept {
-    return {certificates_.data(), certificates_.size()};
+    return {certificates_.data(), certificates_count_};
   }
   std::size_t missing_count() const noexcept;
   /// Ids of the missing certificates, in requirement order (allocates; the CLI and bindings use it).
@@ -107,8 +107,12 @@ class Decision {
   std::uint32_t group_ = UINT32_MAX;
   Decimal points_;
   Decimal points_uncapped_;
+  // Storage keeps its size across evaluations (no element is constructed again once warm); the
+  // counts say how much of it the current decision uses.
   std::vector<PointsLine> breakdown_;
+  std::size_t breakdown_count_ = 0;
   std::vector<RequiredCertificate> certificates_;
+  std::size_t certificates_count_ = 0;
   std::vector<TraceEntry> trace_;
   Scratch scratch_;
 };

@@ -121,6 +121,7 @@ struct FusedDecision {
   std::uint32_t requirements = 0;// register: bit j set when the group's conditional requirement j applies
   std::vector<std::uint32_t> applied;  // per points item: 1 when its `when` holds (UINT32_MAX: no `when`)
   std::vector<std::uint32_t> raw;      // per points item: value in decimal units before the cap
+  std::vector<std::int64_t> caps;      // per points item: the cap in decimal units (INT64_MAX: none)
   std::uint64_t fingerprint = 0;       // of the fused code and the fact layout (native code must match)
   /// The registers generated native code writes out, in this order: failed, group, requirements,
   /// each item's raw, each conditional item's applied flag.

@@ -37,7 +37,7 @@ struct DecisionWriter {
     d.group_ = UINT32_MAX;
     d.points_ = Decimal{};
     d.points_uncapped_ = Decimal{};
-    d.certificates_.clear();
+    d.certificates_count_ = 0;
     if (!d.trace_.empty()) d.trace_.clear();
   }
 
@@ -151,23 +151,26 @@ struct DecisionWriter {
     if (failed >= 0) {
       d.eligible_ = false;
       d.failed_check_ = static_cast<std::uint32_t>(failed);
-      d.breakdown_.clear();
+      d.breakdown_count_ = 0;
       return true;
     }
     const std::int64_t group = results[group_at];
     d.group_ = group < 0 ? UINT32_MAX : static_cast<std::uint32_t>(group);
     std::int64_t total = 0;
     const std::size_t items = p.points_items.size();
-    if (d.breakdown_.size() != items) d.breakdown_.resize(items);
+    if (d.breakdown_.size() < items) d.breakdown_.resize(items);
+    d.breakdown_count_ = items;
     PointsLine* lines = d.breakdown_.data();
+    const std::int64_t* caps = p.fused.caps.data();
     for (std::uint32_t i = 0; i < items; ++i) {
       PointsLine& line = lines[i];
-      const auto& cap = p.points_infos[i].cap;
+      const std::int64_t raw = results[raw_at[i]];
+      const std::int64_t value = raw < caps[i] ? raw : caps[i];
       line.item = i;
       line.applied = applied_at[i] == UINT32_MAX || results[applied_at[i]] != 0;
-      line.raw = Decimal::from_units(results[raw_at[i]]);
-      line.value = cap && *cap < line.raw ? *cap : line.raw;
-      if (vm::op_add(total, line.value.units(), total) != vm::ErrorCode::none) [[unlikely]]
+      line.raw = Decimal::from_units(raw);
+      line.value = Decimal::from_units(value);
+      if (vm::op_add(total, value, total) != vm::ErrorCode::none) [[unlikely]]
         return false;
     }
     d.points_uncapped_ = Decimal::from_units(total);
@@ -175,9 +178,15 @@ struct DecisionWriter {
     if (d.group_ != UINT32_MAX) {
       const auto& group_def = p.groups[d.group_];
       const std::uint64_t applies = static_cast<std::uint64_t>(results[requirements_at]);
-      for (std::uint32_t j = 0; j < group_def.requirements.size(); ++j) {
+      const std::size_t count = group_def.requirements.size();
+      if (d.certificates_.size() < count) d.certificates_.resize(count);
+      for (std::uint32_t j = 0; j < count; ++j) {
         const auto& req = group_def.requirements[j];
         if (req.condition && !((applies >> j) & 1u)) continue;
+        if (applicant.is_verified(req.certificate)) {  // the common case, inline
+          d.certificates_[d.certificates_count_++] = RequiredCertificate{req.certificate, CertificateStatus::verified, UINT32_MAX};
+          continue;
+        }
         if (!certificate_status(req.certificate)) return false;
       }
     }
@@ -186,7 +195,7 @@ struct DecisionWriter {
 
   void evaluate() {
     prepare();
-    d.breakdown_.clear();
+    d.breakdown_count_ = 0;
     std::int64_t v = 0;
     for (std::uint32_t i = 0; i < p.checks.size(); ++i) {
       const auto& check = p.checks[i];
@@ -243,7 +252,8 @@ struct DecisionWriter {
       if (tracing)
         trace(TraceKind::points, i, applies != 0, fmt::format("points {} ({})", info.id, info.label), &item.value,
               item.expression, item.offset, line.value);
-      d.breakdown_.push_back(line);
+      if (d.breakdown_.size() <= d.breakdown_count_) d.breakdown_.resize(d.breakdown_count_ + 1);
+      d.breakdown_[d.breakdown_count_++] = line;
     }
     d.points_uncapped_ = Decimal::from_units(total);
     d.points_ = p.points_cap && *p.points_cap < d.points_uncapped_ ? *p.points_cap : d.points_uncapped_;
@@ -268,10 +278,15 @@ struct DecisionWriter {
     }
   }
 
+  void append_certificate(const RequiredCertificate& rc) {
+    if (d.certificates_.size() <= d.certificates_count_) d.certificates_.resize(d.certificates_count_ + 1);
+    d.certificates_[d.certificates_count_++] = rc;
+  }
+
   // Appends the status of one required certificate; false on a run-time error.
   bool certificate_status(std::uint32_t certificate) {
     if (applicant.is_verified(certificate)) [[likely]] {
-      d.certificates_.push_back(RequiredCertificate{certificate, CertificateStatus::verified, UINT32_MAX});
+      append_certificate(RequiredCertificate{certificate, CertificateStatus::verified, UINT32_MAX});
       return true;
     }
     RequiredCertificate rc;
@@ -300,7 +315,7 @@ struct DecisionWriter {
         break;
       }
     }
-    d.certificates_.push_back(rc);
+    append_certificate(rc);
     return true;
   }
 };
@@ -357,14 +372,14 @@ std::string_view Decision::group_label() const noexcept {
 
 std::size_t Decision::missing_count() const noexcept {
   std::size_t n = 0;
-  for (const auto& c : certificates_) n += c.status == CertificateStatus::missing;
+  for (const auto& c : certificates()) n += c.status == CertificateStatus::missing;
   return n;
 }
 
 std::vector<std::string> Decision::missing_ids() const {
   std::vector<std::string> ids;
   if (!policy_) return ids;
-  for (const auto& c : certificates_)
+  for (const auto& c : certificates())
     if (c.status == CertificateStatus::missing) ids.push_back(policy_->certificates()[c.certificate].id);
   return ids;
 }

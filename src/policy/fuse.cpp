@@ -57,6 +57,7 @@ class Fuser {
       f.applied.push_back(item.condition ? fresh() : UINT32_MAX);  // unconditional items always apply
       f.raw.push_back(fresh());
     }
+    for (const auto& info : p_.points_infos) f.caps.push_back(info.cap ? info.cap->units() : INT64_MAX);
     output_end_ = next_register_;
 
     const auto entry = here();
