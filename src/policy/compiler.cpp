@@ -317,6 +317,13 @@ class Compiler {
       yaml_.error(node, "limit", "facts nest too deeply");
       return;
     }
+    // YAML aliases can repeat a namespace many times over: bound the walk, not only its depth.
+    if (++namespaces_visited_ > options_.limits.max_facts) {
+      if (namespaces_visited_ == options_.limits.max_facts + 1)
+        yaml_.error(node, "limit", fmt::format("more than {} fact namespaces (are YAML aliases repeating them?)",
+                                               options_.limits.max_facts));
+      return;
+    }
     std::set<std::string> seen;
     for (const auto& kv : node) {
       const YAML::Node& key = kv.first;
@@ -902,6 +909,7 @@ class Compiler {
   std::unique_ptr<CompiledPolicy> policy_;
   const CompileOptions& options_;
   std::size_t let_count_ = 0;
+  std::size_t namespaces_visited_ = 0;
   DiagnosticSink sink_;
   YamlReader yaml_;
   ExpressionCompiler exprs_;

@@ -55,7 +55,8 @@ void TestLoader::load_list(const YAML::Node& tests, const std::string& file, Yam
     auto applicant = t["applicant"];
     if (yaml.required(t, applicant, "applicant") && yaml.expect_map(applicant, "the applicant")) {
       if (!yaml_to_json(applicant, test.applicant_json, 32))
-        yaml.error(applicant, "schema", "the applicant must be plain mappings, lists and values (nesting at most 32)");
+        yaml.error(applicant, "limit",
+                   "the applicant must be plain mappings, lists and values (nesting at most 32, 100000 values in all)");
     }
     auto expect = t["expect"];
     if (!yaml.required(t, expect, "expect") || !yaml.expect_map(expect, "`expect`")) continue;

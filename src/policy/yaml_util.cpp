@@ -205,8 +205,12 @@ namespace {
 const std::regex kInteger("-?[0-9]+");
 const std::regex kDecimal("-?[0-9]+\\.[0-9]+");
 
-bool emit_json(const YAML::Node& node, JsonWriter& w, std::uint32_t depth, std::uint32_t max_depth) {
-  if (depth > max_depth) return false;
+// `budget` bounds the nodes written: YAML aliases can make a small file describe an exponentially
+// large tree, which must be an error, not a hang.
+bool emit_json(const YAML::Node& node, JsonWriter& w, std::uint32_t depth, std::uint32_t max_depth,
+               std::size_t& budget) {
+  if (depth > max_depth || budget == 0) return false;
+  --budget;
   if (!node.IsDefined() || node.IsNull()) {
     w.null();
     return true;
@@ -229,7 +233,7 @@ bool emit_json(const YAML::Node& node, JsonWriter& w, std::uint32_t depth, std::
   if (node.IsSequence()) {
     w.begin_array();
     for (const auto& item : node)
-      if (!emit_json(item, w, depth + 1, max_depth)) return false;
+      if (!emit_json(item, w, depth + 1, max_depth, budget)) return false;
     w.end_array();
     return true;
   }
@@ -238,7 +242,7 @@ bool emit_json(const YAML::Node& node, JsonWriter& w, std::uint32_t depth, std::
     for (const auto& kv : node) {
       if (!kv.first.IsScalar()) return false;
       w.key(kv.first.Scalar());
-      if (!emit_json(kv.second, w, depth + 1, max_depth)) return false;
+      if (!emit_json(kv.second, w, depth + 1, max_depth, budget)) return false;
     }
     w.end_object();
     return true;
@@ -250,7 +254,8 @@ bool emit_json(const YAML::Node& node, JsonWriter& w, std::uint32_t depth, std::
 bool yaml_to_json(const YAML::Node& node, std::string& out, std::uint32_t max_depth) {
   out.clear();
   JsonWriter w(out);
-  return emit_json(node, w, 0, max_depth);
+  std::size_t budget = 100000;
+  return emit_json(node, w, 0, max_depth, budget);
 }
 
 }  // namespace admit::internal

@@ -257,6 +257,22 @@ TEST_CASE("limits turn hostile rule files into diagnostics", "[compile][limits]"
   REQUIRE(find_error(r));
   CHECK(find_error(r)->code == "limit");
 
+  // Aliases describing an exponentially large tree are refused, quickly.
+  std::string bomb = "admit: 1\npolicy: {id: t}\nfacts:\n  l0: &l0 {}\n";
+  for (int i = 1; i < 40; ++i)
+    bomb += "  l" + std::to_string(i) + ": &l" + std::to_string(i) + " {a: *l" + std::to_string(i - 1) + ", b: *l" +
+            std::to_string(i - 1) + "}\n";
+  r = compile(bomb + "groups: []\n");
+  REQUIRE(find_error(r));
+  CHECK(find_error(r)->message.find("fact namespaces") != std::string::npos);
+  std::string test_bomb = policy_with("groups: []\ntests:\n  - name: t\n    applicant:\n      x0: &x0 [1, 1]\n");
+  for (int i = 1; i < 30; ++i)
+    test_bomb += "      x" + std::to_string(i) + ": &x" + std::to_string(i) + " [*x" + std::to_string(i - 1) + ", *x" +
+                 std::to_string(i - 1) + "]\n";
+  r = compile(test_bomb + "    expect: {group: none}\n");
+  REQUIRE(find_error(r));
+  CHECK(find_error(r)->code == "limit");
+
   admit::CompileOptions few_rules;
   few_rules.limits.max_rules = 2;
   r = admit::compile_source(policy_with("let:\n  a1: 1\n  a2: 2\n  a3: 3\ngroups: []\n"), "t.yaml", few_rules);
