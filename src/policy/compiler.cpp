@@ -62,12 +62,8 @@ class Compiler {
         build_fused_decision(*policy_);
         attach_native();
       } else if (options_.native) {
-        Diagnostic d;
-        d.severity = Severity::warning;
-        d.code = "stale-native-code";
-        d.file = policy_->source->name();
-        d.message = "native code is not used when the optimizer is off (CompileOptions::optimize = false)";
-        sink_.diagnostics().push_back(std::move(d));
+        file_diagnostic(Severity::warning, "stale-native-code",
+                        "native code is not used when the optimizer is off (CompileOptions::optimize = false)");
       }
     }
     build_public_tables();
@@ -87,6 +83,18 @@ class Compiler {
 
  private:
   vm::Program& program() { return policy_->program; }
+
+  // A diagnostic about the whole file (no position): overrides and native code come from the caller.
+  Diagnostic& file_diagnostic(Severity severity, std::string code, std::string message, std::string help = {}) {
+    Diagnostic d;
+    d.severity = severity;
+    d.code = std::move(code);
+    d.file = policy_->source->name();
+    d.message = std::move(message);
+    d.help = std::move(help);
+    sink_.diagnostics().push_back(std::move(d));
+    return sink_.diagnostics().back();
+  }
 
   CompileResult finish_failed() {
     CompileResult r;
@@ -427,13 +435,10 @@ class Compiler {
     if (!native) return;
     auto outputs = p.fused.outputs();
     if (native->fingerprint != p.fused.fingerprint || native->output_count != outputs.size() || !native->run) {
-      Diagnostic d;
-      d.severity = Severity::warning;
-      d.code = "stale-native-code";
-      d.file = p.source->name();
-      d.message = "the native code given for this policy was generated from a different version of it; using the interpreter";
-      d.help = "regenerate it with `admit compile --emit cpp`";
-      sink_.diagnostics().push_back(std::move(d));
+      file_diagnostic(Severity::warning, "stale-native-code",
+                      "the native code given for this policy was generated from a different version of it; using the "
+                      "interpreter",
+                      "regenerate it with `admit compile --emit cpp`");
       return;
     }
     p.native = native;
@@ -484,12 +489,9 @@ class Compiler {
           break;
         }
         if (!exists) {
-          Diagnostic d;
-          d.code = "bad-override";
-          d.file = policy_->source->name();
-          d.message = fmt::format("override `{}`: `{}` names nothing in the rule file", path, walked);
-          d.help = "walk mappings by key and lists by item id, e.g. `points.items.housing.cap`";
-          sink_.diagnostics().push_back(std::move(d));
+          file_diagnostic(Severity::error, "bad-override",
+                          fmt::format("override `{}`: `{}` names nothing in the rule file", path, walked),
+                          "walk mappings by key and lists by item id, e.g. `points.items.housing.cap`");
           found = false;
           break;
         }
@@ -501,21 +503,14 @@ class Compiler {
       }
       if (added) continue;
       if (!node.IsScalar() && !node.IsMap()) {
-        Diagnostic d;
-        d.code = "bad-override";
-        d.file = policy_->source->name();
-        d.message = fmt::format("override `{}` must name a value, not a list", path);
-        sink_.diagnostics().push_back(std::move(d));
+        file_diagnostic(Severity::error, "bad-override", fmt::format("override `{}` must name a value, not a list", path));
         ok = false;
         continue;
       }
       if (node.IsMap()) {
         if (!node["value"]) {
-          Diagnostic d;
-          d.code = "bad-override";
-          d.file = policy_->source->name();
-          d.message = fmt::format("override `{}` must name a value, not a mapping", path);
-          sink_.diagnostics().push_back(std::move(d));
+          file_diagnostic(Severity::error, "bad-override",
+                          fmt::format("override `{}` must name a value, not a mapping", path));
           ok = false;
           continue;
         }
