@@ -691,9 +691,18 @@ class Compiler {
 
   // --- eligibility, groups, points -----------------------------------------------------------
 
-  void check_unique(std::set<std::string>& seen, const YAML::Node& id, std::string_view what) {
-    if (!seen.insert(id.Scalar()).second)
-      yaml_.error(id, "duplicate-id", fmt::format("{} `{}` is declared twice", what, id.Scalar()));
+  // The `id` (required, valid, unique among `seen`) and `label` of a check, group or points item.
+  // Returns the id node, for diagnostics that point at it.
+  YAML::Node read_id_and_label(const YAML::Node& item, std::set<std::string>& seen, std::string_view what,
+                               std::string& id_out, std::string& label_out) {
+    YAML::Node id = item["id"];
+    if (yaml_.required(item, id, "id") && yaml_.expect_scalar(id, "an id") && valid_id(id, fmt::format("{} id", what))) {
+      id_out = id.Scalar();
+      if (!seen.insert(id_out).second)
+        yaml_.error(id, "duplicate-id", fmt::format("{} `{}` is declared twice", what, id_out));
+    }
+    if (auto l = item["label"]; l && yaml_.expect_scalar(l, "a label")) label_out = l.Scalar();
+    return id;
   }
 
   void load_eligibility(const YAML::Node& node) {
@@ -705,12 +714,7 @@ class Compiler {
       yaml_.check_keys(item, {"id", "label", "require", "reason"}, "an eligibility check");
       CheckInfo info;
       CheckDef def;
-      auto id = item["id"];
-      if (yaml_.required(item, id, "id") && yaml_.expect_scalar(id, "an id") && valid_id(id, "check id")) {
-        info.id = id.Scalar();
-        check_unique(seen, id, "eligibility check");
-      }
-      if (auto l = item["label"]; l && yaml_.expect_scalar(l, "a label")) info.label = l.Scalar();
+      read_id_and_label(item, seen, "eligibility check", info.id, info.label);
       if (auto r = item["reason"]; r && yaml_.expect_scalar(r, "a reason")) info.reason = r.Scalar();
       auto req = item["require"];
       if (yaml_.required(item, req, "require")) {
@@ -745,12 +749,7 @@ class Compiler {
       yaml_.check_keys(item, {"id", "label", "when", "requires", "notes"}, "a group");
       GroupInfo info;
       GroupDef def;
-      auto id = item["id"];
-      if (yaml_.required(item, id, "id") && yaml_.expect_scalar(id, "an id") && valid_id(id, "group id")) {
-        info.id = id.Scalar();
-        check_unique(seen, id, "group");
-      }
-      if (auto l = item["label"]; l && yaml_.expect_scalar(l, "a label")) info.label = l.Scalar();
+      YAML::Node id = read_id_and_label(item, seen, "group", info.id, info.label);
       auto when = item["when"];
       if (yaml_.required(item, when, "when")) {
         def.offset = yaml_.offset(when);
@@ -833,12 +832,7 @@ class Compiler {
       yaml_.check_keys(item, {"id", "label", "value", "cap", "when", "notes"}, "a points item");
       PointsItemInfo info;
       PointsItemDef def;
-      auto id = item["id"];
-      if (yaml_.required(item, id, "id") && yaml_.expect_scalar(id, "an id") && valid_id(id, "points item id")) {
-        info.id = id.Scalar();
-        check_unique(seen, id, "points item");
-      }
-      if (auto l = item["label"]; l && yaml_.expect_scalar(l, "a label")) info.label = l.Scalar();
+      read_id_and_label(item, seen, "points item", info.id, info.label);
       if (auto cap = item["cap"]) info.cap = yaml_.decimal(cap, "the item's cap");
       auto value = item["value"];
       if (yaml_.required(item, value, "value")) {

@@ -7,6 +7,7 @@
 
 #include "admit/applicant.hpp"
 #include "admit/decision.hpp"
+#include "support/describe_decision.hpp"
 #include "admit/native.hpp"
 #include "admit/policy.hpp"
 #include "admit/synth.hpp"
@@ -15,15 +16,6 @@
 
 namespace {
 
-std::string describe(const admit::Decision& d) {
-  if (!d.ok()) return "error: " + d.error();
-  std::string s = std::string(d.eligible() ? "eligible " : "ineligible ") + std::string(d.group_id()) + " " +
-                  d.points().to_string() + " [";
-  for (const auto& line : d.breakdown()) s += line.raw.to_string() + (line.applied ? " " : "(off) ");
-  s += "] missing:";
-  for (const auto& m : d.missing_ids()) s += " " + m;
-  return s;
-}
 
 void compare(const std::string& file, const admit::NativeProgram& native) {
   admit::CompileOptions with_native;
@@ -51,7 +43,7 @@ void compare(const std::string& file, const admit::NativeProgram& native) {
     fast.policy->evaluate(a1, d1);
     reference.policy->evaluate(a2, d2);
     INFO(record);
-    REQUIRE(describe(d1) == describe(d2));
+    REQUIRE(admit_test::describe(d1) == admit_test::describe(d2));
     ++evaluated;
   }
   CHECK(evaluated == 20000);
@@ -66,7 +58,7 @@ void compare(const std::string& file, const admit::NativeProgram& native) {
     if (!bound) continue;
     fast.policy->evaluate(a1, d1);
     reference.policy->evaluate(a2, d2);
-    REQUIRE(describe(d1) == describe(d2));
+    REQUIRE(admit_test::describe(d1) == admit_test::describe(d2));
     ++cases;
   }
   CHECK(cases > 10);

@@ -7,19 +7,12 @@
 #include "admit/applicant.hpp"
 #include "admit/applicant_batch.hpp"
 #include "admit/decision.hpp"
+#include "support/describe_decision.hpp"
 #include "admit/policy.hpp"
 #include "admit/synth.hpp"
 
 namespace {
 
-std::string describe(const admit::Decision& d) {
-  if (!d.ok()) return "error: " + d.error();
-  std::string s = std::string(d.group_id()) + " " + d.points().to_string() + " [";
-  for (const auto& line : d.breakdown()) s += line.raw.to_string() + " ";
-  s += "] missing:";
-  for (const auto& m : d.missing_ids()) s += " " + m;
-  return s;
-}
 
 }  // namespace
 
@@ -45,7 +38,7 @@ TEST_CASE("a batch decides like single applicants, lists and strings included", 
       REQUIRE(single.bind_json(records[i]));
       policy.evaluate(single, from_single);
       policy.evaluate(batch, i, from_batch);
-      REQUIRE(describe(from_batch) == describe(from_single));
+      REQUIRE(admit_test::describe(from_batch) == admit_test::describe(from_single));
       REQUIRE(batch.id(i) == single.id());
     }
   }

@@ -9,6 +9,7 @@
 
 #include "admit/applicant.hpp"
 #include "admit/decision.hpp"
+#include "support/describe_decision.hpp"
 #include "admit/policy.hpp"
 #include "policy/compiled_policy.hpp"
 
@@ -136,15 +137,6 @@ std::string random_applicant(Random& r) {
   return s;
 }
 
-std::string describe(const admit::Decision& d) {
-  if (!d.ok()) return "error: " + d.error();
-  std::string s = std::string(d.eligible() ? "eligible " : "ineligible ") + std::string(d.group_id()) + " " +
-                  d.points().to_string() + " [";
-  for (const auto& line : d.breakdown()) s += line.raw.to_string() + (line.applied ? " " : "(off) ");
-  s += "] missing:";
-  for (const auto& m : d.missing_ids()) s += " " + m;
-  return s;
-}
 
 }  // namespace
 
@@ -174,8 +166,8 @@ TEST_CASE("optimized and fused programs decide exactly like unoptimized ones", "
       optimized.policy->evaluate(a1, d1);
       reference.policy->evaluate(a2, d2);
       admit::internal::evaluate_rule_by_rule(*optimized.policy, a1, d3);
-      REQUIRE(describe(d1) == describe(d2));
-      REQUIRE(describe(d3) == describe(d2));
+      REQUIRE(admit_test::describe(d1) == admit_test::describe(d2));
+      REQUIRE(admit_test::describe(d3) == admit_test::describe(d2));
     }
   }
   CHECK(compiled_policies >= 36);
