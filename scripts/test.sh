@@ -24,7 +24,7 @@ python=/usr/bin/python3
 # Everything the build and the tests need, from Debian 12 (bookworm).
 packages=(g++ cmake ninja-build pkgconf libyaml-cpp-dev libfmt-dev libboost-dev catch2 libcli11-dev
   pybind11-dev python3-dev python3-pybind11 python3-pytest python3-numpy python3-pandas
-  python3-distributed libbenchmark-dev)
+  python3-distributed libbenchmark-dev libz3-dev)
 
 install_missing_packages() {
   local missing=() p

@@ -43,6 +43,9 @@ int run_check(const CheckOptions& options) {
     // is an I/O error for the exit status, not a policy error.
     if (!readable_file(file)) io_error = true;
     CompileResult result = compile_file(file);
+    // --analyze: the semantic analysis runs on policies that compiled (docs/analysis.md).
+    if (options.analyze && result.policy && !analyze_for_check(*result.policy, file, options, result.diagnostics))
+      return kExitUsage;
     for (Diagnostic& d : result.diagnostics) {
       if (text) out += render_text(d, render);
       all.push_back(std::move(d));

@@ -19,8 +19,28 @@ struct CheckOptions {
   std::vector<std::string> files;
   std::string format = "text";  // text | json | sarif
   ColorMode color = ColorMode::automatic;
+  bool analyze = false;   // --analyze: the semantic analysis (docs/analysis.md)
+  bool overlaps = false;  // --overlaps: also list overlapping groups
+  std::string examples;   // --examples DIR: write each counterexample as a replayable record
+  bool timing = false;    // --timing: the analysis time of each file on stderr
 };
 int run_check(const CheckOptions& options);
+
+/// cmd_analyze.cpp: the analysis of one compiled policy for `check --analyze`, with the findings
+/// accepted in the sibling `<name>.analysis-accept` file downgraded to notes. Returns false (and
+/// says why on stderr) when admit was built without the analysis, or a file cannot be written.
+bool analyze_for_check(const Policy& policy, const std::string& file, const CheckOptions& options,
+                       std::vector<Diagnostic>& out);
+
+struct DiffOptions {
+  std::string old_policy;
+  std::string new_policy;
+  std::string format = "text";  // text | json | sarif
+  ColorMode color = ColorMode::automatic;
+  bool fail_on_change = false;  // exit 2 when applicants move or points change
+  std::string examples;         // --examples DIR
+};
+int run_diff(const DiffOptions& options);
 
 struct TestOptions {
   std::vector<std::string> paths;

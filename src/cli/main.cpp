@@ -63,6 +63,24 @@ int run(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json", "sarif"}))
       ->default_str("text");
   add_color_option(*check_cmd, check_color);
+  check_cmd->add_flag("--analyze", check.analyze,
+                      "Also prove the policy sound: gaps, dead groups, points ranges and caps, certificates (docs/analysis.md)");
+  check_cmd->add_flag("--overlaps", check.overlaps, "With --analyze: also list groups an applicant can match together");
+  check_cmd->add_option("--examples", check.examples, "With --analyze: write each counterexample as a JSON record into DIR");
+  check_cmd->add_flag("--timing", check.timing, "With --analyze: print each file's analysis time on stderr");
+
+  // diff
+  DiffOptions diff;
+  std::string diff_color = "auto";
+  CLI::App* diff_cmd = app.add_subcommand("diff", "Compare two versions of a policy: who changes group, which points change");
+  diff_cmd->add_option("old", diff.old_policy, "The old policy (YAML)")->required();
+  diff_cmd->add_option("new", diff.new_policy, "The new policy (YAML)")->required();
+  diff_cmd->add_option("--format", diff.format, "Output format: text, json or sarif")
+      ->check(CLI::IsMember({"text", "json", "sarif"}))
+      ->default_str("text");
+  diff_cmd->add_flag("--fail-on-change", diff.fail_on_change, "Exit with 2 when an applicant changes group or points");
+  diff_cmd->add_option("--examples", diff.examples, "Write each example applicant as a JSON record into DIR");
+  add_color_option(*diff_cmd, diff_color);
 
   // test
   TestOptions test;
@@ -158,12 +176,16 @@ int run(int argc, char** argv) {
   }
   if (synth_cmd->parsed()) return run_synth(synth);
   if (compile_cmd->parsed()) return run_compile(compile);
+  if (diff_cmd->parsed()) {
+    diff.color = parse_color(diff_color);
+    return run_diff(diff);
+  }
   if (help_cmd->parsed()) {
     if (help_topic.empty()) {
       std::cout << app.help();
       return kExitOk;
     }
-    for (CLI::App* sub : {check_cmd, test_cmd, eval_cmd, explain_cmd, synth_cmd, compile_cmd, help_cmd}) {
+    for (CLI::App* sub : {check_cmd, test_cmd, eval_cmd, explain_cmd, synth_cmd, compile_cmd, diff_cmd, help_cmd}) {
       if (sub->get_name() == help_topic) {
         std::cout << sub->help();
         return kExitOk;
