@@ -183,6 +183,7 @@ void report_unknown_rules(Analyzer& a, const PolicyModel& m) {
 
 void check_gap(Analyzer& a, PolicyModel& m) {
   const CompiledPolicy& p = m.p;
+  if (p.groups.empty()) return;  // a fragment (a catalogue, a baseline to extend), not a whole policy
   const std::size_t groups_at = find_key(p.source->text(), "groups", "");
   Answer ans = a.solve({m.domain(), *m.runs_ok, *m.no_group});
   if (ans.result == z3::unsat) return;
@@ -391,7 +392,11 @@ void check_points(Analyzer& a, PolicyModel& m, const AnalysisOptions& options) {
 void check_certificates(Analyzer& a, PolicyModel& m) {
   const CompiledPolicy& p = m.p;
   z3::context& c = a.ctx();
-  const std::string& text = p.source->text();
+  if (p.groups.empty()) return;  // a fragment: its certificates are for the policies that extend it
+  // Certificates are looked up in the policy's own file: those it inherits from a shared catalogue
+  // (`extends:`) are not expected to be required by every policy.
+  const auto& own = p.source->files().front();
+  const std::string text(p.source->file_text(own));
   const std::size_t certs = p.certificate_infos.size();
   // Which (group, requirement) can apply, per certificate.
   std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> required_by(certs);
@@ -412,13 +417,15 @@ void check_certificates(Analyzer& a, PolicyModel& m) {
 
   for (std::uint32_t cert = 0; cert < certs; ++cert) {
     const auto& info = p.certificate_infos[cert];
-    const std::size_t offset = find_key(text, "certificates", info.id);
+    std::size_t offset = find_key(text, "certificates", info.id);
+    const bool inherited = offset == std::string::npos;
+    if (!inherited) offset += own.begin;
     const std::string name = info.label.empty() ? fmt::format("`{}`", info.id) : fmt::format("`{}` ({})", info.id, info.label);
     if (required_by[cert].empty()) {
       if (undecided[cert]) {
         a.unknown(m, "analysis-unknown", info.id, offset, fmt::format("whether certificate `{}` is ever required", info.id),
                   "the solver ran out of time");
-      } else if (!in_bundle[cert]) {
+      } else if (!in_bundle[cert] && !inherited) {
         a.add("analysis-unused-certificate", Severity::warning, info.id,
               a.at(m, offset, Severity::warning, "",
                    fmt::format("certificate {} is never required: no reachable group asks for it and no substitute uses it", name)));

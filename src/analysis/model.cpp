@@ -221,6 +221,7 @@ Witness build_witness(const std::vector<const PolicyModel*>& models, const z3::m
     const ApplicantVars& vars = pm->vars;
     for (std::uint32_t i = 0; i < p.facts.size(); ++i) {
       const FactDef& def = p.facts[i];
+      if (def.context) continue;  // bound from the evaluation context, not the applicant record
       if (def.path == "id") has_id_fact = true;
       if (written.count(def.path)) continue;
       if (auto id = vars.ids_.find(i); id != vars.ids_.end()) {

@@ -262,6 +262,8 @@ struct SegmentEncoder::Impl {
   Sym read(const State& st, std::uint32_t r) {
     if (r < p.facts.size()) {
       const FactDef& def = p.facts[r];
+      // Evaluation-context values (`context:`, the school's parameters) are free like facts: a proof
+      // holds for every school; an example needing other than the defaults fails its replay (unknown).
       if (def.type.kind == TypeKind::string) return Sym{Sym::Kind::string_fact, r, std::nullopt, kMax64, nullptr};
       z3::expr v = vars.fact(r);
       if (def.type.kind == TypeKind::boolean) return Sym::boolean(v);
