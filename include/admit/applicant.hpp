@@ -15,6 +15,10 @@
 namespace admit {
 
 class Policy;
+class Context;
+namespace internal {
+struct FactDef;
+}
 
 /// Why a record could not be bound. `field` is the dotted path ("properties[1].share"), may be empty.
 struct BindError {
@@ -78,11 +82,20 @@ class Applicant {
   /// Fills defaults and checks that every fact without a default was given. bind_json calls it.
   bool finish(BindError* error = nullptr);
 
+  /// The evaluation context (school, admission year, cut-off dates: the policy's `context:`) that
+  /// this applicant is evaluated in, until changed; null = the context's defaults. Its values are
+  /// copied at once and again by every bind, so one bound applicant can be evaluated against several
+  /// schools. Returns false when a context value without a default stays unset (the next bind then
+  /// fails naming it) or the context belongs to another policy. `context` must outlive this use.
+  bool use_context(const Context* context);
+
   struct Storage;
   const Storage& storage() const noexcept { return *storage_; }
   Storage& storage() noexcept { return *storage_; }
 
  private:
+  friend class Context;
+  bool copy_context_value(const internal::FactDef& fact);
   const Policy* policy_;
   std::unique_ptr<Storage> storage_;
   std::string id_;

@@ -89,6 +89,17 @@ class Decision {
 
   std::span<const TraceEntry> trace() const noexcept { return {trace_.data(), trace_.size()}; }
 
+  /// Where the applicant stands among the applicants of one school: sorting decisions by their sort
+  /// keys, ascending and lexicographically, gives the admission order. Element 0 is the rank (the
+  /// group's 1-based position; groups + 1 for no group, groups + 2 when not eligible), then one value
+  /// per tie-break key of the group (Policy::tie_break): ints, decimal units, days, enum indexes,
+  /// negated for descending keys; 0 for keys a group does not have. Empty when the policy declares
+  /// no tie-break.
+  std::span<const std::int64_t> sort_key() const noexcept { return {sort_key_.data(), sort_key_count_}; }
+  /// Element i of the sort key as people read it: the rank, then each key's value in its own type
+  /// (not negated): "2", "2019-05-01", "35.5", "in_zone", "true". Allocates; for tools and tests.
+  std::string sort_key_text(std::size_t i) const;
+
   const Policy* policy() const noexcept { return policy_; }
 
   /// Implementation state, reused across evaluations.
@@ -114,6 +125,8 @@ class Decision {
   std::vector<RequiredCertificate> certificates_;
   std::size_t certificates_count_ = 0;
   std::vector<TraceEntry> trace_;
+  std::vector<std::int64_t> sort_key_;
+  std::size_t sort_key_count_ = 0;
   Scratch scratch_;
 };
 

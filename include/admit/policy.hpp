@@ -57,6 +57,14 @@ struct CompileOptions {
   /// "points.items.housing.cap" = "30", "groups.migrant_worker.when" = "residence_permit".
   /// The value is read as a YAML scalar. A path that names nothing is an error diagnostic.
   std::vector<std::pair<std::string, std::string>> overrides;
+  /// Files that `extends:` reads from memory instead of the disk, as (path, text) pairs: a rule file
+  /// and its bases can all be compiled without a file system (the Python module's pickles do).
+  /// Paths are compared after normalisation, as `extends:` resolves them (relative to the file that
+  /// names them).
+  std::vector<std::pair<std::string, std::string>> files;
+  /// When set, receives the merged policy (the rule file with everything it extends) as one YAML
+  /// document: what `admit check --resolved` prints.
+  std::string* resolved_out = nullptr;
   /// Load the sibling `<name>.test.yaml` (tests for `admit test`) when it exists.
   bool load_sibling_tests = true;
   /// Run the bytecode optimizer and fuse the rules into one program. Decisions are identical either
@@ -94,6 +102,7 @@ struct FactInfo {
   std::vector<std::string> value_labels;  ///< labels of enum values (same order; may be empty strings)
   bool has_default = false;
   std::uint32_t max_items = 0;  ///< lists only
+  bool context = false;         ///< declared under `context:`: supplied with admit::Context, not the record
 };
 
 /// A named constant of the policy (`params:`), the usual target of what-if overrides.
@@ -114,12 +123,25 @@ struct PointsItemInfo {
   std::string id;
   std::string label;
   std::optional<Decimal> cap;
+  std::string kind;  ///< what it scores: hukou_type, residence, employment, property_type, bonus, other; may be empty
 };
 
 struct CertificateInfo {
   std::string id;
   std::string label;
   std::string verified_by;  ///< data-sharing source that can verify it; empty: the family must upload it
+  std::string label_en;
+  std::string category;     ///< identity, hukou, property, residence, employment, ...; may be empty
+};
+
+/// One key of a within-group tie-break (`tie_break:`), in the order the keys compare.
+struct TieBreakInfo {
+  std::string id;
+  std::string label;
+  bool descending = false;  ///< larger values first (the sort key holds the value negated)
+  bool points = false;      ///< the key is the points total
+  FactType type{};          ///< the key's type (decimal for the points total)
+  std::vector<std::string> values;  ///< enum keys: the enum's value names
 };
 
 struct CheckInfo {
@@ -143,6 +165,7 @@ struct PolicyTest {
   std::string file;
   std::uint32_t line = 0;
   std::string applicant_json;  ///< the applicant, converted to JSON
+  std::string context_json;    ///< the evaluation context (the test file's, with the test's own over it); may be empty
   // Expectations; an absent one is not checked.
   std::optional<bool> eligible;
   std::optional<std::string> group;
@@ -150,6 +173,7 @@ struct PolicyTest {
   std::vector<std::pair<std::string, Decimal>> breakdown;  ///< only the items listed are checked
   std::optional<std::vector<std::string>> missing;
   std::optional<std::string> error_contains;  ///< expects the applicant to be rejected with this text
+  std::optional<std::vector<std::string>> sort_key;  ///< the sort key's values as written (rank, then keys)
 };
 
 class Policy {
@@ -168,10 +192,20 @@ class Policy {
   const std::vector<PointsItemInfo>& points_items() const noexcept;
   std::optional<Decimal> points_cap() const noexcept;
   const std::vector<CertificateInfo>& certificates() const noexcept;
+  /// The tie-break keys of a group (Decision::group()), or of applicants with no group
+  /// (UINT32_MAX): the group's own `tie_break`, else the policy's. Decision::sort_key() holds the
+  /// rank, then these keys' values.
+  const std::vector<TieBreakInfo>& tie_break(std::uint32_t group) const noexcept;
+  /// Lints switched on by the policy (`lint:`), e.g. "shandong".
+  const std::vector<std::string>& lints() const noexcept;
   const std::vector<PolicyTest>& tests() const noexcept;
-  /// The rule file's path as given to compile_file, and its text (Python pickles policies by source).
+  /// The rule file's path as given to compile_file, and its text.
   const std::string& file() const noexcept;
   const std::string& source_text() const noexcept;
+  /// Every file the policy was compiled from, as (path, text): the rule file first, then the files
+  /// it extends in load order. Compiling sources()[0] with the others as CompileOptions::files gives
+  /// the same policy (Python pickles policies this way).
+  const std::vector<std::pair<std::string, std::string>>& sources() const noexcept;
 
   /// Evaluates one applicant into `out` (reuse `out` across calls: no allocation once warm).
   /// `applicant` must have been bound to this policy. Thread-safe.

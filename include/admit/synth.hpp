@@ -42,6 +42,10 @@ class Synthesizer {
   /// The record binds to the policy (Applicant::bind_json) without error.
   void append_record(std::uint64_t seed, std::uint64_t index, std::string& out);
 
+  /// Appends an evaluation context for population `seed` (the policy's `context:` values, drawn
+  /// like facts): one JSON object on one line, for admit::Context::bind_json.
+  void append_context(std::uint64_t seed, std::string& out);
+
   struct Impl;
 
  private:

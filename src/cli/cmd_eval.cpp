@@ -146,11 +146,12 @@ struct Context {
   bool csv = false;
   bool trace = false;
   RecordOptions record;
+  const admit::Context* context = nullptr;  // the evaluation context every record is evaluated in
 };
 
 // Per-thread evaluation state, reused for every record.
 struct Worker {
-  explicit Worker(const Policy& policy) : applicant(policy) {}
+  Worker(const Policy& policy, const admit::Context* context) : applicant(policy) { applicant.use_context(context); }
   Applicant applicant;
   Decision decision;
   BindError bind_error;
@@ -257,7 +258,7 @@ class Sink {
 
 // Single-threaded: read, evaluate, write, one chunk at a time.
 bool run_serial(const Context& ctx, LineReader& reader, Sink& sink, std::size_t chunk_lines) {
-  Worker worker(*ctx.policy);
+  Worker worker(*ctx.policy, ctx.context);
   Chunk chunk;
   std::size_t line_number = 0;
   while (fill_chunk(reader, chunk, chunk_lines, line_number)) {
@@ -325,7 +326,7 @@ class Pipeline {
   }
 
   void work_loop() {
-    Worker worker(*ctx_.policy);
+    Worker worker(*ctx_.policy, ctx_.context);
     for (;;) {
       Chunk* chunk = nullptr;
       {
@@ -436,8 +437,16 @@ int run_eval(const EvalOptions& options) {
   static char out_buffer[1 << 16];
   std::setvbuf(out, out_buffer, _IOFBF, sizeof out_buffer);
 
+  admit::Context evaluation_context(*compiled.policy);
+  if (std::string error; !load_context(options.context, evaluation_context, error)) {
+    std::fprintf(stderr, "admit eval: error: %s\n", error.c_str());
+    if (fd != STDIN_FILENO) ::close(fd);
+    if (out != stdout) std::fclose(out);
+    return kExitUsage;
+  }
   Context ctx;
   ctx.policy = compiled.policy.get();
+  ctx.context = &evaluation_context;
   ctx.input_name = display_name(options.applicants);
   ctx.csv = options.format == "csv";
   ctx.trace = options.trace;

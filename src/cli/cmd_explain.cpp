@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "admit/applicant.hpp"
 #include "admit/decision.hpp"
@@ -126,7 +127,19 @@ class Explainer {
                        t.result ? " — 满足，入此组 (matched)" : " — 不满足 (no)"));
       details(t, "      ");
     }
+    tie_break();
     line("");
+  }
+
+  // The within-group order: which keys rank this applicant among the others of the group.
+  void tie_break() {
+    const auto& keys = policy_.tie_break(d_.group());
+    if (d_.sort_key().empty()) return;
+    line(fmt::format("  组内排序 (tie-break), 排序键 (sort key) [{}]:", fmt::join(d_.sort_key(), ", ")));
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      line(fmt::format("    {}. {} = {} ({})", i + 1, named(keys[i].label, keys[i].id), d_.sort_key_text(i + 1),
+                       keys[i].descending ? "大者优先 (larger first)" : "小者优先 (smaller first)"));
+    }
   }
 
   void points() {
@@ -231,6 +244,12 @@ int run_explain(const ExplainOptions& options) {
     return kExitUsage;
   }
   Applicant applicant(policy);
+  admit::Context context(policy);
+  if (std::string error; !load_context(options.context, context, error)) {
+    std::fprintf(stderr, "admit explain: error: %s\n", error.c_str());
+    return kExitUsage;
+  }
+  applicant.use_context(&context);
   BindError bind_error;
   if (!applicant.bind_json(text, &bind_error)) {
     std::fprintf(stderr, "%s: error: %s\n", display_name(options.applicant).c_str(),

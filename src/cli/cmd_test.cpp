@@ -17,6 +17,7 @@
 #include "admit/applicant.hpp"
 #include "admit/decision.hpp"
 #include "admit/diagnostic.hpp"
+#include "admit/context.hpp"
 #include "admit/policy.hpp"
 #include "cli/commands.hpp"
 
@@ -112,10 +113,10 @@ std::string trace_lines(const Policy& policy, const Applicant& applicant) {
 
 // Runs one test; returns the mismatch lines (empty = pass).
 std::vector<std::string> run_one(const Policy& policy, const PolicyTest& test, bool& want_trace,
-                                 Applicant& applicant) {
+                                 Context& context, Applicant& applicant) {
   std::vector<std::string> problems;
   BindError bind_error;
-  const bool bound = applicant.bind_json(test.applicant_json, &bind_error);
+  const bool bound = bind_test_case(test, context, applicant, &bind_error);
 
   if (test.error_contains) {
     const std::string& expected = *test.error_contains;
@@ -176,6 +177,23 @@ std::vector<std::string> run_one(const Policy& policy, const PolicyTest& test, b
     if (actual != expected)
       problems.push_back(fmt::format("breakdown.{}: expected {}, got {}", id, expected.to_string(), actual.to_string()));
   }
+  if (test.sort_key) {
+    // The rank and the group's own keys; the zeros that pad it to the longest group's are not shown.
+    std::vector<std::string> actual;
+    const std::size_t own = decision.sort_key().empty() ? 0
+                            : decision.eligible()      ? 1 + policy.tie_break(decision.group()).size()
+                                                       : 1;
+    for (std::size_t i = 0; i < own; ++i) actual.push_back(decision.sort_key_text(i));
+    // Numbers compare as decimals (2 == 2.0); everything else as written.
+    bool same = actual.size() == test.sort_key->size();
+    for (std::size_t i = 0; same && i < actual.size(); ++i) {
+      const auto want = Decimal::parse((*test.sort_key)[i]);
+      const auto got = Decimal::parse(actual[i]);
+      same = want && got ? *want == *got : actual[i] == (*test.sort_key)[i];
+    }
+    if (!same)
+      problems.push_back(fmt::format("sort_key: expected {}, got {}", list_text(*test.sort_key), list_text(actual)));
+  }
   if (test.missing) {
     const std::vector<std::string> actual = decision.missing_ids();
     if (actual != *test.missing)
@@ -223,10 +241,11 @@ int run_test(const TestOptions& options) {
     }
     const Policy& policy = *compiled.policy;
     Applicant applicant(policy);
+    Context context(policy);
     for (const PolicyTest& test : policy.tests()) {
       if (filter && !std::regex_search(test.name, *filter)) continue;
       bool want_trace = false;
-      const std::vector<std::string> problems = run_one(policy, test, want_trace, applicant);
+      const std::vector<std::string> problems = run_one(policy, test, want_trace, context, applicant);
       if (problems.empty()) {
         ++passed;
         if (options.verbose) out += fmt::format("{} {} {}\n", style.green("PASS"), location_of(test, file), test.name);
@@ -234,7 +253,7 @@ int run_test(const TestOptions& options) {
         ++failed;
         out += fmt::format("{} {} {}\n", style.red("FAIL"), location_of(test, file), test.name);
         for (const std::string& p : problems) out += fmt::format("    {}\n", p);
-        if (want_trace && applicant.bind_json(test.applicant_json)) out += trace_lines(policy, applicant);
+        if (want_trace && bind_test_case(test, context, applicant)) out += trace_lines(policy, applicant);
       }
     }
     std::fputs(out.c_str(), stdout);

@@ -1,5 +1,7 @@
 #include "cli/output.hpp"
 
+#include <fmt/format.h>
+
 #include <unistd.h>
 
 #include <array>
@@ -89,6 +91,12 @@ void append_decision_json(std::string& out, std::size_t line, std::string_view i
     if (c.status == CertificateStatus::missing && c.certificate < certificates.size())
       w.string(certificates[c.certificate].id);
   w.end_array();
+  if (!decision.sort_key().empty()) {
+    w.key("sort_key");
+    w.begin_array();
+    for (std::int64_t k : decision.sort_key()) w.integer(k);
+    w.end_array();
+  }
   if (options.breakdown) {
     w.key("breakdown");
     w.begin_object();
@@ -274,5 +282,23 @@ bool write_all(std::FILE* file, std::string_view data) {
 }
 
 std::string display_name(const std::string& path) { return path == "-" ? std::string("<stdin>") : path; }
+
+bool load_context(const std::string& argument, admit::Context& context, std::string& error) {
+  if (argument.empty()) return context.finish();
+  std::string text = argument;
+  const std::size_t first = argument.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos || argument[first] != '{') {
+    if (!read_whole_file(argument, text, error)) {
+      error = fmt::format("--context {}: {}", argument, error);
+      return false;
+    }
+  }
+  BindError bind_error;
+  if (!context.bind_json(text, &bind_error)) {
+    error = fmt::format("--context: {}", format_bind_error(bind_error));
+    return false;
+  }
+  return true;
+}
 
 }  // namespace admit::internal::cli

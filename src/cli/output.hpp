@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "admit/applicant.hpp"
+#include "admit/context.hpp"
 #include "admit/decision.hpp"
 #include "admit/policy.hpp"
 
@@ -71,6 +72,10 @@ bool peek_record_id(std::string_view json, std::string& id);
 
 /// Reads a whole file ("-" = stdin). On failure returns false and sets `error` (lowercase).
 bool read_whole_file(const std::string& path, std::string& text, std::string& error);
+
+/// Binds `--context`: inline JSON (starting with `{`) or a file holding a JSON object. An empty
+/// argument keeps the defaults. On failure `error` says what is wrong.
+bool load_context(const std::string& argument, admit::Context& context, std::string& error);
 
 /// fwrite with a check; false on a write error (e.g. EPIPE, disk full).
 bool write_all(std::FILE* file, std::string_view data);

@@ -2,6 +2,7 @@
 // evaluation then reads slots only. Buffers are sized once per Applicant and reused across records.
 
 #include "admit/applicant.hpp"
+#include "admit/context.hpp"
 
 #include <fmt/format.h>
 
@@ -239,6 +240,36 @@ bool Applicant::set_submitted(std::string_view certificate_id) noexcept {
   return true;
 }
 
+bool Applicant::copy_context_value(const internal::FactDef& f) {
+  Storage& s = *storage_;
+  if (s.context && s.context->present[f.slot]) {
+    if (f.type.kind == TypeKind::string)
+      s.set_string(f.slot, f.string_index, s.context->views[f.string_index]);
+    else
+      s.set(f.slot, s.context->slots[f.slot]);
+  } else if (f.has_default) {
+    if (f.type.kind == TypeKind::string)
+      s.set_string(f.slot, f.string_index, f.default_text);
+    else
+      s.set(f.slot, f.default_slot);
+  } else {
+    return false;
+  }
+  s.present[f.slot] = 0;  // taken from the context, not given by the record
+  return true;
+}
+
+bool Applicant::use_context(const Context* context) {
+  Storage& s = *storage_;
+  if (context && &context->policy() != policy_) return false;
+  s.context = context ? &context->values_.storage() : nullptr;
+  bool complete = true;
+  for (const FactDef& f : s.policy->facts) {
+    if (f.context && !copy_context_value(f) && f.read) complete = false;
+  }
+  return complete;
+}
+
 bool Applicant::finish(BindError* error) {
   Storage& s = *storage_;
   const CompiledPolicy& p = *s.policy;
@@ -251,14 +282,24 @@ bool Applicant::finish(BindError* error) {
     return false;
   };
   for (const FactDef& f : p.facts) {
+    if (f.context != s.context_mode) {
+      if (f.context && !s.present[f.slot] && !copy_context_value(f) && f.read) {
+        return fail(f.path, fmt::format("the evaluation context does not set `{}` (the policy gives it no default)", f.path));
+      }
+      continue;  // a Context holds no applicant facts
+    }
     if (s.present[f.slot]) continue;
-    if (!f.has_default) return fail(f.path, fmt::format("missing `{}` (the policy gives it no default)", f.path));
+    if (!f.has_default) {
+      if (f.context && !f.read) continue;  // nothing reads it: not needed
+      if (f.context) return fail(f.path, fmt::format("missing context value `{}` (the policy gives it no default)", f.path));
+      return fail(f.path, fmt::format("missing `{}` (the policy gives it no default)", f.path));
+    }
     if (f.type.kind == TypeKind::string)
       s.set_string(f.slot, f.string_index, f.default_text);
     else
       s.set(f.slot, f.default_slot);
   }
-  for (std::size_t l = 0; l < p.lists.size(); ++l) {
+  for (std::size_t l = 0; l < p.lists.size() && !s.context_mode; ++l) {
     const ListDef& def = p.lists[l];
     for (std::uint32_t r = 0; r < s.lists[l].count; ++r) {
       for (const FactDef& f : def.fields) {
@@ -334,9 +375,17 @@ class JsonBinder {
 
   // `path` may point into the reader's buffer: it is only valid until the next token.
   bool member(std::string_view path, bool top) {
+    if (s_.context_mode) return context_member(path);
     if (top && (path == "verified" || path == "submitted")) return certificates(path == "verified");
     auto fact_it = p_.fact_by_path.find(path);
     auto list_it = p_.list_by_path.find(path);
+    if (fact_it != p_.fact_by_path.end() && p_.facts[fact_it->second].context) {
+      // The record cannot choose its own school or cut-off dates.
+      if (options_.reject_unknown_fields)
+        return fail(std::string(path), fmt::format("`{}` is an evaluation context value, not part of the applicant record", path));
+      fact_it = p_.fact_by_path.end();
+      if (!(top && path == "id")) return unknown_member(std::string(path));
+    }
     if (fact_it == p_.fact_by_path.end() && list_it == p_.list_by_path.end() && !(top && path == "id"))
       return unknown_member(std::string(path));
     if (list_it != p_.list_by_path.end()) {
@@ -351,6 +400,21 @@ class JsonBinder {
       applicant_.set_id(reader_.text());
       if (fact_it != p_.fact_by_path.end()) return scalar_value(p_.facts[fact_it->second], "id", t, nullptr);
       return true;
+    }
+    const FactDef& f = p_.facts[fact_it->second];
+    JsonToken t = reader_.next();
+    if (t == JsonToken::error) return json_error();
+    if (s_.present[f.slot]) return fail(f.path, fmt::format("`{}` is given twice", f.path));
+    return scalar_value(f, f.path, t, nullptr);
+  }
+
+  bool context_member(std::string_view path) {
+    auto fact_it = p_.fact_by_path.find(path);
+    if (fact_it == p_.fact_by_path.end() || !p_.facts[fact_it->second].context) {
+      JsonToken t = reader_.next();
+      if (t == JsonToken::error) return json_error();
+      if (t == JsonToken::begin_object && has_prefix(std::string(path))) return object(std::string(path));
+      return fail(std::string(path), fmt::format("`{}` is not a context value of this policy", path));
     }
     const FactDef& f = p_.facts[fact_it->second];
     JsonToken t = reader_.next();

@@ -60,6 +60,10 @@ struct Applicant::Storage {
   }
 
   const internal::CompiledPolicy* policy;
+  // The evaluation context: a Context binds only context values (context_mode); an applicant
+  // copies them from the context it uses (or takes their defaults).
+  bool context_mode = false;
+  const Storage* context = nullptr;
   // What evaluation reads, in one buffer: [fact slots][verified bits][submitted bits], so that an
   // applicant costs the evaluator as few cache lines as possible.
   std::vector<std::int64_t> hot;

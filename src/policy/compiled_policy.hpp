@@ -56,6 +56,8 @@ struct FactDef {
   std::uint32_t slot = 0;         // register / slot index (top-level), field index (list field)
   std::uint32_t string_index = UINT32_MAX;  // strings: which string buffer of the applicant
   std::size_t offset = 0;         // declaration offset in the rule file
+  bool context = false;           // an evaluation-context value (`context:`), not an applicant fact
+  bool read = false;              // some rule reads it (a context value nothing reads is never required)
 };
 
 struct ListDef {
@@ -111,6 +113,11 @@ struct PointsItemDef {
   std::size_t offset = 0;
 };
 
+struct TieBreakDef {
+  std::optional<vm::Segment> key;  // absent: the points total
+  bool descending = false;
+};
+
 /// The whole decision as one straight program (fuse.cpp): eligibility, group, points and
 /// conditional requirements in a single interpreter run, results left in output registers.
 struct FusedDecision {
@@ -129,7 +136,8 @@ struct FusedDecision {
 };
 
 struct CompiledPolicy {
-  std::unique_ptr<SourceFile> source;
+  std::unique_ptr<SourceFile> source;   // the rule file, then the files it extends
+  std::vector<std::pair<std::string, std::string>> sources;  // each file's name and text
 
   // Public tables.
   PolicyMetadata metadata;
@@ -160,6 +168,11 @@ struct CompiledPolicy {
   std::vector<PointsItemDef> points_items;
   std::vector<CertificateDef> certificates;
   FusedDecision fused;
+  // Tie-breaks: per group, then one more list for applicants with no group.
+  std::vector<std::vector<TieBreakDef>> tie_breaks;
+  std::vector<std::vector<TieBreakInfo>> tie_break_infos;
+  std::size_t sort_key_length = 0;  // 1 + the longest list; 0 without tie-breaks
+  std::vector<std::string> lints;
   const NativeProgram* native = nullptr;
   // Where each result sits in the native outputs (indices into NativeProgram outputs).
   std::uint32_t native_failed = 0, native_group = 1, native_requirements = 2;

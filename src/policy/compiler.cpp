@@ -12,6 +12,7 @@
 #include "admit/policy.hpp"
 #include "expr/parse.hpp"
 #include "policy/compiled_policy.hpp"
+#include "policy/layers.hpp"
 #include "policy/test_loader.hpp"
 #include "policy/yaml_util.hpp"
 #include "sema/expression_compiler.hpp"
@@ -23,13 +24,23 @@ namespace {
 
 const std::regex kIdPattern("[A-Za-z][A-Za-z0-9_]*");
 
+const std::vector<std::string_view> kCertificateCategories = {
+    "identity", "hukou", "property", "residence", "employment", "social_insurance",
+    "preferential", "kinship", "education", "health", "other"};
+const std::vector<std::string_view> kPointsKinds = {"hukou_type", "residence", "employment", "property_type", "bonus", "other"};
+const std::vector<std::string_view> kLints = {"shandong"};
+// Shandong: points may only score these (provincial rule), and a group asks for at most five
+// categories of certificates.
+const std::vector<std::string_view> kShandongPointsKinds = {"hukou_type", "residence", "employment", "property_type"};
+constexpr std::size_t kShandongMaxCategories = 5;
+
 class Compiler {
  public:
   Compiler(std::unique_ptr<CompiledPolicy> policy, const CompileOptions& options)
       : policy_(std::move(policy)),
         options_(options),
         sink_(*policy_->source),
-        yaml_(sink_, policy_->source->text(), options.limits.max_yaml_depth),
+        yaml_(sink_, options.limits.max_yaml_depth),
         exprs_(*policy_, sink_, options.limits) {}
 
   CompileResult run(const std::string* sibling_tests_path) {
@@ -41,12 +52,28 @@ class Compiler {
       sink_.error("schema", "a policy file must be a YAML mapping with `admit:`, `policy:`, `facts:` ...", 0, 1);
       return finish_failed();
     }
+    LayerResolver layers(*policy_->source, yaml_, options_);
+    root = layers.resolve(root, policy_->source->name());
+    if (sink_.has_errors()) return finish_failed();
+    record_sources();
+    if (options_.resolved_out) *options_.resolved_out = emit_yaml(root);
     if (!apply_overrides(root)) return finish_failed();
-    yaml_.check_keys(root, {"admit", "policy", "facts", "params", "let", "certificates", "eligibility", "groups", "points", "tests"},
-                     "a policy file");
+    // A fragment (`schema:` header) declares facts, context and certificates for others to extend.
+    fragment_ = root["schema"] && !root["policy"];
+    if (fragment_) {
+      yaml_.check_keys(root, {"admit", "schema", "facts", "context", "params", "let", "certificates", "lint"},
+                       "a fragment (a file with `schema:`)");
+      load_schema_header(root["schema"]);
+    } else {
+      yaml_.check_keys(root,
+                       {"admit", "extends", "policy", "facts", "context", "params", "let", "certificates",
+                        "eligibility", "groups", "points", "tie_break", "lint", "tests"},
+                       "a policy file");
+      if (auto s = root["schema"]) yaml_.error(s, "schema", "a file has either `policy:` or `schema:` (a fragment), not both");
+    }
     load_version(root);
-    load_metadata(root["policy"], root);
-    load_facts(root["facts"]);
+    if (!fragment_) load_metadata(root["policy"], root);
+    load_facts(root["facts"], root["context"]);
     program().fact_count = policy_->slot_count;
     load_certificate_ids(root["certificates"]);
     exprs_.set_metadata(policy_->metadata);
@@ -54,8 +81,10 @@ class Compiler {
     load_lets(root["let"]);
     load_certificate_substitutes(root["certificates"]);
     load_eligibility(root["eligibility"]);
-    load_groups(root["groups"], root);
+    if (!fragment_) load_groups(root["groups"], root);
     load_points(root["points"]);
+    if (!fragment_) load_tie_breaks(root);
+    load_lints(root["lint"], root);
     if (!sink_.has_errors()) {
       exprs_.finish(options_.optimize);
       if (options_.optimize) {
@@ -66,6 +95,7 @@ class Compiler {
                         "native code is not used when the optimizer is off (CompileOptions::optimize = false)");
       }
     }
+    mark_read_facts();
     build_public_tables();
     TestLoader tests(sink_, yaml_, *policy_);
     tests.max_tests = options_.limits.max_tests;
@@ -118,12 +148,39 @@ class Compiler {
     return exprs_.compile(text, expect);
   }
 
+  // A scalar that must be one of a fixed set of words; "" (after a diagnostic) otherwise.
+  std::string one_of(const YAML::Node& node, const std::vector<std::string_view>& allowed, std::string_view what) {
+    if (!yaml_.expect_scalar(node, what)) return {};
+    const std::string& v = node.Scalar();
+    if (std::find(allowed.begin(), allowed.end(), v) != allowed.end()) return v;
+    std::string list;
+    for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+    auto& d = yaml_.error(node, "schema", fmt::format("unknown {} `{}` (expected one of: {})", what, v, list));
+    if (auto s = did_you_mean(v, allowed); !s.empty()) d.help = fmt::format("did you mean `{}`?", s);
+    return {};
+  }
+
   bool valid_id(const YAML::Node& node, std::string_view what) {
     const std::string& id = node.Scalar();
     if (std::regex_match(id, kIdPattern)) return true;
     yaml_.error(node, "bad-id",
                 fmt::format("{} `{}` must start with a letter and use only letters, digits and `_`", what, id));
     return false;
+  }
+
+  void record_sources() {
+    const SourceFile& source = *policy_->source;
+    for (const auto& file : source.files())
+      policy_->sources.emplace_back(file.name, std::string(source.file_text(file)));
+  }
+
+  void load_schema_header(const YAML::Node& node) {
+    if (!yaml_.expect_map(node, "`schema`")) return;
+    yaml_.check_keys(node, {"id", "version", "title", "notes"}, "`schema`");
+    if (auto id = node["id"]; yaml_.required(node, id, "id") && yaml_.expect_scalar(id, "the schema id"))
+      policy_->metadata.id = id.Scalar();
+    if (auto v = node["version"]; yaml_.required(node, v, "version")) yaml_.integer(v, "the schema version");
+    if (auto t = node["title"]; t && yaml_.expect_scalar(t, "the title")) policy_->metadata.title = t.Scalar();
   }
 
   void load_version(const YAML::Node& root) {
@@ -306,10 +363,15 @@ class Compiler {
     }
   }
 
-  void load_facts(const YAML::Node& node) {
-    if (!node) return;
-    if (!yaml_.expect_map(node, "`facts`")) return;
-    declare_namespace(node, "", 1);
+  void load_facts(const YAML::Node& node, const YAML::Node& context) {
+    if (node && yaml_.expect_map(node, "`facts`")) declare_namespace(node, "", 1);
+    // Context values share the facts' name space and slots: evaluation reads them like facts, and
+    // only binding tells them apart.
+    if (context && yaml_.expect_map(context, "`context`")) {
+      declaring_context_ = true;
+      declare_namespace(context, "", 1);
+      declaring_context_ = false;
+    }
     policy_->slot_count = static_cast<std::uint32_t>(policy_->facts.size() + policy_->lists.size());
     // Lists take the slots after the scalar facts.
     for (std::size_t i = 0; i < policy_->lists.size(); ++i)
@@ -365,6 +427,11 @@ class Compiler {
         exprs_.poison(path);
         continue;
       }
+      if (type == FactType::list && declaring_context_) {
+        yaml_.error(decl["type"], "schema", fmt::format("context value `{}` cannot be a list: the context holds scalars", path));
+        exprs_.poison(path);
+        continue;
+      }
       if (type == FactType::list) {
         yaml_.check_keys(decl, {"type", "label", "source", "fields", "max_items"}, fmt::format("list fact `{}`", path));
         declare_list(path, decl);
@@ -377,6 +444,12 @@ class Compiler {
         continue;
       }
       fact.slot = static_cast<std::uint32_t>(policy_->facts.size());
+      fact.context = declaring_context_;
+      if (policy_->fact_by_path.contains(path) || policy_->list_by_path.contains(path)) {
+        yaml_.error(key, "duplicate-id", fmt::format("`{}` is declared both as a fact and as a context value", path));
+        exprs_.poison(path);
+        continue;
+      }
       policy_->fact_by_path.emplace(path, fact.slot);
       policy_->facts.push_back(std::move(fact));
     }
@@ -623,9 +696,11 @@ class Compiler {
       CertificateInfo info;
       info.id = id;
       if (kv.second.IsMap()) {
-        yaml_.check_keys(kv.second, {"label", "label_en", "verified_by", "substitutes", "notes"},
+        yaml_.check_keys(kv.second, {"label", "label_en", "category", "verified_by", "substitutes", "notes"},
                          fmt::format("certificate `{}`", id));
         if (auto l = kv.second["label"]; l && yaml_.expect_scalar(l, "a label")) info.label = l.Scalar();
+        if (auto l = kv.second["label_en"]; l && yaml_.expect_scalar(l, "a label")) info.label_en = l.Scalar();
+        if (auto c = kv.second["category"]) info.category = one_of(c, kCertificateCategories, "certificate category");
         if (auto v = kv.second["verified_by"]; v && yaml_.expect_scalar(v, "a data source")) info.verified_by = v.Scalar();
       } else if (!kv.second.IsNull()) {
         yaml_.error(kv.second, "schema", fmt::format("certificate `{}` needs a mapping (label, verified_by, substitutes)", id));
@@ -746,7 +821,7 @@ class Compiler {
     std::vector<Seen> earlier;
     for (const auto& item : node) {
       if (!yaml_.expect_map(item, "a group")) continue;
-      yaml_.check_keys(item, {"id", "label", "when", "requires", "notes"}, "a group");
+      yaml_.check_keys(item, {"id", "label", "when", "requires", "tie_break", "notes"}, "a group");
       GroupInfo info;
       GroupDef def;
       YAML::Node id = read_id_and_label(item, seen, "group", info.id, info.label);
@@ -818,6 +893,133 @@ class Compiler {
     }
   }
 
+  // --- tie-breaks ---------------------------------------------------------------------------
+
+  std::vector<TieBreakDef> tie_break_list(const YAML::Node& node, std::vector<TieBreakInfo>& infos) {
+    std::vector<TieBreakDef> defs;
+    if (!yaml_.expect_sequence(node, "`tie_break`")) return defs;
+    std::set<std::string> seen;
+    for (const auto& item : node) {
+      if (!yaml_.expect_map(item, "a tie-break key")) continue;
+      yaml_.check_keys(item, {"id", "label", "key", "order", "notes"}, "a tie-break key");
+      TieBreakInfo info;
+      TieBreakDef def;
+      read_id_and_label(item, seen, "tie-break key", info.id, info.label);
+      if (auto o = item["order"]) def.descending = one_of(o, {"ascending", "descending"}, "order") == "descending";
+      info.descending = def.descending;
+      auto key = item["key"];
+      if (!yaml_.required(item, key, "key") || !yaml_.expect_scalar(key, "a key expression")) continue;
+      if (key.Scalar() == "points") {
+        info.points = true;
+        info.type = FactType::decimal;
+      } else {
+        auto c = compile_expression(key, Expect::any, nullptr);
+        if (!c) continue;
+        switch (c->type.kind) {
+          case TypeKind::boolean: info.type = FactType::boolean; break;
+          case TypeKind::integer: info.type = FactType::integer; break;
+          case TypeKind::decimal: info.type = FactType::decimal; break;
+          case TypeKind::date: info.type = FactType::date; break;
+          case TypeKind::enumeration:
+            info.type = FactType::enumeration;
+            info.values = policy_->enums[c->type.id].values;
+            break;
+          default:
+            yaml_.error(key, "type-mismatch", "a tie-break key must be an int, decimal, date, bool or enum expression");
+            continue;
+        }
+        def.key = c->segment;
+      }
+      defs.push_back(std::move(def));
+      infos.push_back(std::move(info));
+    }
+    return defs;
+  }
+
+  void load_tie_breaks(const YAML::Node& root) {
+    std::vector<TieBreakInfo> policy_infos;
+    std::vector<TieBreakDef> policy_defs;
+    if (auto t = root["tie_break"]) policy_defs = tie_break_list(t, policy_infos);
+    bool any = !policy_defs.empty();
+    std::vector<std::vector<TieBreakDef>> defs;
+    std::vector<std::vector<TieBreakInfo>> infos;
+    const YAML::Node groups = root["groups"];
+    if (groups && groups.IsSequence()) {
+      for (const auto& g : groups) {
+        if (!g.IsMap()) continue;
+        if (auto own = g["tie_break"]) {
+          std::vector<TieBreakInfo> own_infos;
+          defs.push_back(tie_break_list(own, own_infos));
+          infos.push_back(std::move(own_infos));
+          any = true;
+        } else {
+          defs.push_back(policy_defs);
+          infos.push_back(policy_infos);
+        }
+      }
+    }
+    if (!any || defs.size() != policy_->groups.size()) return;
+    defs.push_back(policy_defs);
+    infos.push_back(policy_infos);
+    std::size_t longest = 0;
+    for (const auto& d : defs) longest = std::max(longest, d.size());
+    policy_->sort_key_length = 1 + longest;
+    policy_->tie_breaks = std::move(defs);
+    policy_->tie_break_infos = std::move(infos);
+  }
+
+  // --- lints --------------------------------------------------------------------------------
+
+  void load_lints(const YAML::Node& node, const YAML::Node& root) {
+    if (!node) return;
+    if (!yaml_.expect_sequence(node, "`lint` (a list such as [shandong])")) return;
+    for (const auto& l : node) {
+      std::string name = one_of(l, kLints, "lint");
+      if (!name.empty()) policy_->lints.push_back(name);
+    }
+    if (std::find(policy_->lints.begin(), policy_->lints.end(), "shandong") != policy_->lints.end()) lint_shandong(root);
+  }
+
+  void lint_shandong(const YAML::Node& root) {
+    if (auto points = root["points"]; points && points.IsMap() && points["items"] && points["items"].IsSequence()) {
+      std::size_t i = 0;
+      for (const auto& item : points["items"]) {
+        if (i >= policy_->points_infos.size()) break;
+        const PointsItemInfo& info = policy_->points_infos[i++];
+        if (std::find(kShandongPointsKinds.begin(), kShandongPointsKinds.end(), info.kind) != kShandongPointsKinds.end())
+          continue;
+        const YAML::Node at = item["kind"] ? item["kind"] : item["id"] ? item["id"] : YAML::Node(item);
+        yaml_.warning(at, "lint-shandong-points",
+                      info.kind.empty()
+                          ? fmt::format("points item `{}` does not say what it scores (`kind:`)", info.id)
+                          : fmt::format("points item `{}` scores `{}`", info.id, info.kind))
+            .help = "Shandong allows points only for hukou type, residence, employment and property type "
+                    "(kind: hukou_type | residence | employment | property_type)";
+      }
+    }
+    const YAML::Node groups = root["groups"];
+    if (!groups || !groups.IsSequence()) return;
+    std::size_t g = 0;
+    for (const auto& item : groups) {
+      if (!item.IsMap() || g >= policy_->groups.size()) continue;
+      const GroupDef& def = policy_->groups[g];
+      const GroupInfo& info = policy_->group_infos[g++];
+      std::vector<std::string> categories;
+      for (const Requirement& r : def.requirements) {
+        const CertificateInfo& c = policy_->certificate_infos[r.certificate];
+        std::string category = c.category.empty() ? "certificate " + c.id : c.category;
+        if (std::find(categories.begin(), categories.end(), category) == categories.end()) categories.push_back(category);
+      }
+      if (categories.size() <= kShandongMaxCategories) continue;
+      std::string list;
+      for (const auto& c : categories) list += (list.empty() ? "" : ", ") + c;
+      yaml_.warning(item["id"] ? item["id"] : YAML::Node(item), "lint-shandong-certificates",
+                    fmt::format("group `{}` asks for {} categories of certificates ({}); Shandong allows at most {}",
+                                info.id, categories.size(), list, kShandongMaxCategories))
+          .help = "give every certificate its `category:`, merge requirements, or let data sharing verify them";
+    }
+  }
+
   void load_points(const YAML::Node& node) {
     if (!node) return;
     if (!yaml_.expect_map(node, "`points`")) return;
@@ -829,10 +1031,11 @@ class Compiler {
     std::set<std::string> seen;
     for (const auto& item : items) {
       if (!yaml_.expect_map(item, "a points item")) continue;
-      yaml_.check_keys(item, {"id", "label", "value", "cap", "when", "notes"}, "a points item");
+      yaml_.check_keys(item, {"id", "label", "kind", "value", "cap", "when", "notes"}, "a points item");
       PointsItemInfo info;
       PointsItemDef def;
       read_id_and_label(item, seen, "points item", info.id, info.label);
+      if (auto k = item["kind"]) info.kind = one_of(k, kPointsKinds, "points item kind");
       if (auto cap = item["cap"]) info.cap = yaml_.decimal(cap, "the item's cap");
       auto value = item["value"];
       if (yaml_.required(item, value, "value")) {
@@ -856,6 +1059,29 @@ class Compiler {
     }
   }
 
+  void mark_read_facts() {
+    auto mark = [&](const vm::Segment& s) {
+      for (std::uint32_t slot : s.facts_read)
+        if (slot < policy_->facts.size()) policy_->facts[slot].read = true;
+    };
+    for (const auto& c : policy_->checks) mark(c.condition);
+    for (const auto& g : policy_->groups) {
+      mark(g.condition);
+      for (const auto& r : g.requirements)
+        if (r.condition) mark(*r.condition);
+    }
+    for (const auto& i : policy_->points_items) {
+      mark(i.value);
+      if (i.condition) mark(*i.condition);
+    }
+    for (const auto& c : policy_->certificates)
+      for (const auto& s : c.substitutes)
+        if (s.condition) mark(*s.condition);
+    for (const auto& list : policy_->tie_breaks)
+      for (const auto& t : list)
+        if (t.key) mark(*t.key);
+  }
+
   void build_public_tables() {
     for (const FactDef& f : policy_->facts) policy_->fact_infos.push_back(fact_info(f, f.path));
     for (const ListDef& l : policy_->lists) {
@@ -877,6 +1103,7 @@ class Compiler {
     info.label = f.label;
     info.source = f.source;
     info.has_default = f.has_default;
+    info.context = f.context;
     switch (f.type.kind) {
       case TypeKind::boolean: info.type = FactType::boolean; break;
       case TypeKind::integer: info.type = FactType::integer; break;
@@ -898,6 +1125,8 @@ class Compiler {
   std::unique_ptr<CompiledPolicy> policy_;
   const CompileOptions& options_;
   std::size_t let_count_ = 0;
+  bool fragment_ = false;
+  bool declaring_context_ = false;
   std::size_t namespaces_visited_ = 0;
   DiagnosticSink sink_;
   YamlReader yaml_;
@@ -925,6 +1154,9 @@ CompileResult compile(std::string name, std::string text, const CompileOptions& 
     r.diagnostics.push_back(std::move(d));
     return r;
   }
+  // Without its byte order mark, every file of a policy is plain UTF-8 in one SourceFile, and
+  // yaml-cpp's positions are offsets in it (line 1 still starts at column 1).
+  if (std::string_view(text).starts_with("\xEF\xBB\xBF")) text.erase(0, 3);
   policy->source = std::make_unique<SourceFile>(std::move(name), std::move(text));
   const std::string file = policy->source->name();
   try {

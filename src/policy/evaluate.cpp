@@ -38,6 +38,7 @@ struct DecisionWriter {
     d.points_ = Decimal{};
     d.points_uncapped_ = Decimal{};
     d.certificates_count_ = 0;
+    d.sort_key_count_ = 0;
     if (!d.trace_.empty()) d.trace_.clear();
   }
 
@@ -67,14 +68,13 @@ struct DecisionWriter {
       out = r.value;
       return true;
     }
-    auto pos = p.source->position_of(p.program.spans[r.error_pc]);
-    d.error_ = fmt::format("{} in {} ({}:{}:{})", vm::describe(r.error), what, p.source->name(), pos.line, pos.column);
+    d.error_ = fmt::format("{} in {} ({})", vm::describe(r.error), what, location(p.program.spans[r.error_pc]));
     return false;
   }
 
   std::string location(std::size_t offset) const {
     auto pos = p.source->position_of(offset);
-    return fmt::format("{}:{}:{}", p.source->name(), pos.line, pos.column);
+    return fmt::format("{}:{}:{}", p.source->file_at(offset).name, pos.line, pos.column);
   }
 
   std::string format_slot(const internal::FactDef& f, std::int64_t v) const {
@@ -260,6 +260,28 @@ struct DecisionWriter {
     return true;
   }
 
+  // The rank, then the group's tie-break values (descending ones negated), padded with zeros.
+  void sort_key() {
+    const std::size_t length = p.sort_key_length;
+    if (d.sort_key_.size() < length) d.sort_key_.resize(length);
+    d.sort_key_count_ = length;
+    std::int64_t* key = d.sort_key_.data();
+    std::fill_n(key, length, std::int64_t{0});
+    const auto groups = static_cast<std::int64_t>(p.groups.size());
+    if (!d.eligible_) {
+      key[0] = groups + 2;
+      return;
+    }
+    key[0] = d.group_ == UINT32_MAX ? groups + 1 : static_cast<std::int64_t>(d.group_) + 1;
+    const auto& keys = p.tie_breaks[d.group_ == UINT32_MAX ? p.groups.size() : d.group_];
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      std::int64_t v = d.points_.units();
+      if (keys[i].key && !run(*keys[i].key, "tie-break key", v)) return;
+      // Values are dates, enum indexes, ints and decimals well inside int64: negation is exact.
+      key[i + 1] = keys[i].descending ? -v : v;
+    }
+  }
+
   bool has(std::uint32_t cert) const { return applicant.is_verified(cert) || applicant.is_submitted(cert); }
 
   void certificates(const internal::GroupDef& group) {
@@ -322,26 +344,28 @@ struct DecisionWriter {
 
 void Policy::evaluate(const Applicant& applicant, Decision& out) const {
   DecisionWriter w{*impl_, *this, applicant.storage().view(), out, false};
-  if (impl_->fused.available && w.evaluate_fused()) return;
-  w.evaluate();  // also the path that words run-time errors
+  if (!impl_->fused.available || !w.evaluate_fused()) w.evaluate();  // evaluate() words run-time errors
+  if (impl_->sort_key_length && out.ok()) w.sort_key();
 }
 
 void Policy::evaluate(const ApplicantBatch& batch, std::size_t index, Decision& out) const {
   DecisionWriter w{*impl_, *this, batch_view(batch, index), out, false};
-  if (impl_->fused.available && w.evaluate_fused()) return;
-  w.evaluate();
+  if (!impl_->fused.available || !w.evaluate_fused()) w.evaluate();
+  if (impl_->sort_key_length && out.ok()) w.sort_key();
 }
 
 namespace internal {
 void evaluate_rule_by_rule(const Policy& policy, const Applicant& applicant, Decision& out) {
   DecisionWriter w{policy.compiled(), policy, applicant.storage().view(), out, false};
   w.evaluate();
+  if (policy.compiled().sort_key_length && out.ok()) w.sort_key();
 }
 }  // namespace internal
 
 void Policy::evaluate_with_trace(const Applicant& applicant, Decision& out) const {
   DecisionWriter w{*impl_, *this, applicant.storage().view(), out, true};
   w.evaluate();
+  if (impl_->sort_key_length && out.ok()) w.sort_key();
 }
 
 // --- Decision accessors ---------------------------------------------------------------------
@@ -368,6 +392,25 @@ std::string_view Decision::group_label() const noexcept {
   if (!eligible_ && failed_check_ != UINT32_MAX) return policy_->eligibility_checks()[failed_check_].label;
   if (group_ == UINT32_MAX) return {};
   return policy_->groups()[group_].label;
+}
+
+std::string Decision::sort_key_text(std::size_t i) const {
+  if (i >= sort_key_count_ || !policy_) return {};
+  const std::int64_t raw = sort_key_[i];
+  if (i == 0) return std::to_string(raw);
+  const auto& keys = policy_->tie_break(eligible_ ? group_ : UINT32_MAX);
+  if (!eligible_ || i - 1 >= keys.size()) return std::to_string(raw);
+  const TieBreakInfo& key = keys[i - 1];
+  const std::int64_t v = key.descending ? -raw : raw;
+  switch (key.type) {
+    case FactType::boolean: return v ? "true" : "false";
+    case FactType::decimal: return Decimal::from_units(v).to_string();
+    case FactType::date: return Date::from_days(static_cast<std::int32_t>(v)).to_string();
+    case FactType::enumeration:
+      return v >= 0 && static_cast<std::size_t>(v) < key.values.size() ? key.values[static_cast<std::size_t>(v)]
+                                                                        : std::to_string(v);
+    default: return std::to_string(v);
+  }
 }
 
 std::size_t Decision::missing_count() const noexcept {

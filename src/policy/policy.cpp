@@ -21,8 +21,16 @@ const std::vector<PointsItemInfo>& Policy::points_items() const noexcept { retur
 std::optional<Decimal> Policy::points_cap() const noexcept { return impl_->points_cap; }
 const std::vector<CertificateInfo>& Policy::certificates() const noexcept { return impl_->certificate_infos; }
 const std::vector<PolicyTest>& Policy::tests() const noexcept { return impl_->tests; }
+const std::vector<TieBreakInfo>& Policy::tie_break(std::uint32_t group) const noexcept {
+  static const std::vector<TieBreakInfo> none;
+  if (impl_->tie_break_infos.empty()) return none;
+  const std::size_t at = group < impl_->groups.size() ? group : impl_->groups.size();
+  return impl_->tie_break_infos[at];
+}
+const std::vector<std::string>& Policy::lints() const noexcept { return impl_->lints; }
 const std::string& Policy::file() const noexcept { return impl_->file; }
-const std::string& Policy::source_text() const noexcept { return impl_->source->text(); }
+const std::string& Policy::source_text() const noexcept { return impl_->sources.front().second; }
+const std::vector<std::pair<std::string, std::string>>& Policy::sources() const noexcept { return impl_->sources; }
 
 bool Policy::uses_native_code() const noexcept { return impl_->native != nullptr; }
 

@@ -2,13 +2,14 @@
 
 #include <fmt/format.h>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 namespace admit::internal {
 
 void TestLoader::load(const YAML::Node& tests, const std::string& file) {
   if (!tests) return;
-  load_list(tests, file, yaml_);
+  load_list(tests, file, yaml_, YAML::Node());
 }
 
 void TestLoader::load_file(const std::string& path, const CompileLimits& limits) {
@@ -25,20 +26,44 @@ void TestLoader::load_file(const std::string& path, const CompileLimits& limits)
   text << in.rdbuf();
   SourceFile source(path, text.str());
   DiagnosticSink sink(source);
-  YamlReader yaml(sink, source.text(), limits.max_yaml_depth);
+  YamlReader yaml(sink, limits.max_yaml_depth);
   YAML::Node root;
   if (yaml.load(source.text(), root)) {
     if (!root.IsMap()) {
       sink.error("schema", "a test file must be a mapping with `tests:`", 0, 1);
     } else {
-      yaml.check_keys(root, {"tests"}, "a test file");
-      if (yaml.required(root, root["tests"], "tests")) load_list(root["tests"], path, yaml);
+      yaml.check_keys(root, {"context", "tests"}, "a test file");
+      const YAML::Node context = root["context"];
+      if (context && !yaml.expect_map(context, "`context` (the evaluation context of every test)")) return;
+      if (yaml.required(root, root["tests"], "tests")) load_list(root["tests"], path, yaml, context);
     }
   }
   for (auto& d : sink.diagnostics()) extra_.push_back(std::move(d));
 }
 
-void TestLoader::load_list(const YAML::Node& tests, const std::string& file, YamlReader& yaml) {
+namespace {
+
+// The file's context with a test's own values over it, key by key (namespaces recursively).
+YAML::Node merge_context(const YAML::Node& file_context, const YAML::Node& own) {
+  YAML::Node merged = file_context && file_context.IsMap() ? YAML::Clone(file_context) : YAML::Node(YAML::NodeType::Map);
+  std::function<void(YAML::Node, const YAML::Node&)> put = [&](YAML::Node into, const YAML::Node& from) {
+    for (auto it = from.begin(); it != from.end(); ++it) {
+      const std::string key = it->first.Scalar();
+      if (it->second.IsMap() && into[key] && into[key].IsMap()) {
+        put(into[key], it->second);
+      } else {
+        into[key] = it->second;
+      }
+    }
+  };
+  if (own && own.IsMap()) put(merged, own);
+  return merged;
+}
+
+}  // namespace
+
+void TestLoader::load_list(const YAML::Node& tests, const std::string& file, YamlReader& yaml,
+                           const YAML::Node& context) {
   if (!yaml.expect_sequence(tests, "`tests`")) return;
   const auto& source = yaml.sink().source();
   for (const auto& t : tests) {
@@ -47,7 +72,7 @@ void TestLoader::load_list(const YAML::Node& tests, const std::string& file, Yam
       return;
     }
     if (!yaml.expect_map(t, "a test case")) continue;
-    yaml.check_keys(t, {"name", "applicant", "expect", "notes"}, "a test case");
+    yaml.check_keys(t, {"name", "context", "applicant", "expect", "notes"}, "a test case");
     PolicyTest test;
     test.file = file;
     test.line = source.position_of(yaml.offset(t)).line;
@@ -58,9 +83,13 @@ void TestLoader::load_list(const YAML::Node& tests, const std::string& file, Yam
         yaml.error(applicant, "limit",
                    "the applicant must be plain mappings, lists and values (nesting at most 32, 100000 values in all)");
     }
+    if (auto own = t["context"]; (own && yaml.expect_map(own, "`context`")) || (context && context.IsMap())) {
+      if (!yaml_to_json(merge_context(context, own), test.context_json, 32))
+        yaml.error(own ? own : static_cast<const YAML::Node&>(t), "limit", "the context must be plain mappings and values (nesting at most 32)");
+    }
     auto expect = t["expect"];
     if (!yaml.required(t, expect, "expect") || !yaml.expect_map(expect, "`expect`")) continue;
-    yaml.check_keys(expect, {"eligible", "group", "points", "breakdown", "missing", "error"}, "`expect`");
+    yaml.check_keys(expect, {"eligible", "group", "points", "breakdown", "missing", "sort_key", "error"}, "`expect`");
     if (auto e = expect["eligible"]; e && yaml.expect_scalar(e, "true or false")) {
       if (e.Scalar() == "true" || e.Scalar() == "false")
         test.eligible = e.Scalar() == "true";
@@ -96,6 +125,12 @@ void TestLoader::load_list(const YAML::Node& tests, const std::string& file, Yam
         ids.push_back(c.Scalar());
       }
       test.missing = std::move(ids);
+    }
+    if (auto k = expect["sort_key"]; k && yaml.expect_sequence(k, "`sort_key` (the rank, then each key's value)")) {
+      std::vector<std::string> values;
+      for (const auto& v : k)
+        if (yaml.expect_scalar(v, "a sort key value")) values.push_back(v.Scalar());
+      test.sort_key = std::move(values);
     }
     if (auto e = expect["error"]; e && yaml.expect_scalar(e, "the expected error text")) test.error_contains = e.Scalar();
     policy_.tests.push_back(std::move(test));

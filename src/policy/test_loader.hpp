@@ -21,7 +21,7 @@ class TestLoader {
   std::size_t max_tests = 100000;
 
  private:
-  void load_list(const YAML::Node& tests, const std::string& file, YamlReader& yaml);
+  void load_list(const YAML::Node& tests, const std::string& file, YamlReader& yaml, const YAML::Node& context);
   DiagnosticSink& sink_;
   YamlReader& yaml_;
   CompiledPolicy& policy_;

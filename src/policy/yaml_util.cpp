@@ -58,20 +58,42 @@ std::optional<std::size_t> too_deep(std::string_view text, std::uint32_t max_dep
 
 }  // namespace
 
-bool YamlReader::load(const std::string& text, YAML::Node& out) {
+bool YamlReader::load(const std::string& text, YAML::Node& out) { return parse(text, 0, text, out); }
+
+bool YamlReader::load_appended(const SourceFile::File& file, YAML::Node& out) {
+  // yaml-cpp cannot be told where a text starts, so the file is parsed behind a comment line as
+  // long as everything before it: its Mark positions are then offsets in the whole source.
+  std::string input;
+  if (file.begin == 1) {
+    input = "\n";
+  } else if (file.begin > 1) {
+    input.reserve(file.end);
+    input += '#';
+    input.append(file.begin - 2, ' ');
+    input += '\n';
+  }
+  const std::string_view own = sink_.source().file_text(file);
+  input.append(own);
+  return parse(own, file.begin, input, out);
+}
+
+bool YamlReader::parse(std::string_view text, std::size_t base, const std::string& input, YAML::Node& out) {
   if (auto at = too_deep(text, max_depth_)) {
-    sink_.error("limit", fmt::format("the YAML nests deeper than {} levels", max_depth_), *at, *at + 1);
+    sink_.error("limit", fmt::format("the YAML nests deeper than {} levels", max_depth_), base + *at, base + *at + 1);
     return false;
   }
   try {
-    out = YAML::Load(text);
+    out = YAML::Load(input);
     return true;
   } catch (const YAML::Exception& e) {
-    std::size_t pos = e.mark.pos >= 0 ? yaml_mark_to_file_offset(text, static_cast<std::size_t>(e.mark.pos)) : 0;
+    std::size_t pos = e.mark.pos >= 0 ? yaml_mark_to_file_offset(input, static_cast<std::size_t>(e.mark.pos)) : base;
     if (e.mark.pos < 0 && e.mark.line >= 0) {
-      // Some yaml-cpp errors carry only a line.
-      auto line_offset = sink_.source().line_offset(static_cast<std::uint32_t>(e.mark.line + 1));
-      pos = line_offset + static_cast<std::size_t>(std::max(0, e.mark.column));
+      // Some yaml-cpp errors carry only a line (counted in `input`, which has one more line than
+      // the file when the file was appended).
+      const auto& file = sink_.source().file_at(base);
+      const int line = e.mark.line + 1 - (base > 0 ? 1 : 0);
+      pos = sink_.source().line_offset(file, static_cast<std::uint32_t>(std::max(1, line))) +
+            static_cast<std::size_t>(std::max(0, e.mark.column));
     }
     sink_.error("yaml", fmt::format("malformed YAML: {}", e.msg), pos, pos + 1).help =
         "check indentation and quoting; an expression that starts with a quote or `[` must be quoted whole";
@@ -83,17 +105,17 @@ std::size_t YamlReader::offset(const YAML::Node& node) const {
   if (!node.IsDefined()) return 0;
   int pos = node.Mark().pos;
   if (pos < 0) return 0;
-  return std::min(yaml_mark_to_file_offset(text_, static_cast<std::size_t>(pos)), text_.size());
+  return std::min(yaml_mark_to_file_offset(text(), static_cast<std::size_t>(pos)), text().size());
 }
 
 std::pair<std::size_t, std::size_t> YamlReader::span(const YAML::Node& node) const {
   std::size_t begin = offset(node);
   if (node.IsDefined() && node.IsScalar() && !node.Scalar().empty()) {
-    auto map = ScalarMap::build(text_, begin, node.Scalar());
+    auto map = ScalarMap::build(text(), begin, node.Scalar());
     if (map.exact()) {
       std::size_t first = map.to_file_offset(0);
       std::size_t last = map.to_file_offset(node.Scalar().size() - 1) + 1;
-      std::size_t line_end = text_.find('\n', first);
+      std::size_t line_end = text().find('\n', first);
       if (line_end != std::string_view::npos) last = std::min(last, line_end);
       return {first, std::max(last, first + 1)};
     }

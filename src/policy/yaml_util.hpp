@@ -17,11 +17,14 @@ namespace admit::internal {
 
 class YamlReader {
  public:
-  YamlReader(DiagnosticSink& sink, std::string_view text, std::uint32_t max_depth)
-      : sink_(sink), text_(text), max_depth_(max_depth) {}
+  /// Node positions are offsets into the sink's source (all of a policy's files).
+  YamlReader(DiagnosticSink& sink, std::uint32_t max_depth) : sink_(sink), max_depth_(max_depth) {}
 
   /// Parses the text; malformed YAML becomes a diagnostic (false).
   bool load(const std::string& text, YAML::Node& out);
+  /// Parses a file appended to the sink's source after the first; its nodes' positions are offsets
+  /// in the whole source, so diagnostics name that file.
+  bool load_appended(const SourceFile::File& file, YAML::Node& out);
 
   std::size_t offset(const YAML::Node& node) const;
   Diagnostic& error(const YAML::Node& node, std::string code, std::string message);
@@ -43,8 +46,9 @@ class YamlReader {
 
  private:
   std::pair<std::size_t, std::size_t> span(const YAML::Node& node) const;
+  std::string_view text() const { return sink_.source().text(); }
+  bool parse(std::string_view text, std::size_t base, const std::string& input, YAML::Node& out);
   DiagnosticSink& sink_;
-  std::string_view text_;
   std::uint32_t max_depth_;
 };
 

@@ -100,6 +100,7 @@ struct Plan {
   FactType type{};
   FactHandle handle;
   bool has_default = false;
+  bool context = false;  // an evaluation-context value: written by append_context, not in records
   double absent = 0.0;  // chance to leave the fact out (only with a default)
   // enum (indices into values) and string choices
   std::vector<std::string> values;
@@ -185,6 +186,7 @@ struct Synthesizer::Impl {
   std::vector<Plan> plans;       // top-level scalar facts, in Policy::facts() order
   std::vector<Plan> lists;       // list facts with their fields
   std::vector<Node> tree;        // JSON layout
+  std::vector<Node> context_tree;  // JSON layout of the context values
   int id_plan = -1;              // a top-level fact named `id` (string or resident_id)
   int birth_plan = -1;           // the date a resident ID's birth date comes from
   Date window_lo, window_hi;     // the eligible year of birth dates
@@ -483,6 +485,15 @@ struct Synthesizer::Impl {
     append_certificates(out, 2);
     out += "}\n";
   }
+
+  void append_context(std::uint64_t seed, std::string& out) {
+    Rng rng(seed, UINT64_MAX);  // an index no record uses
+    draw(rng);
+    out += '{';
+    bool first = true;
+    append_members(out, context_tree, first);
+    out += "}\n";
+  }
 };
 
 Synthesizer::Synthesizer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -491,6 +502,8 @@ Synthesizer::~Synthesizer() = default;
 void Synthesizer::append_record(std::uint64_t seed, std::uint64_t index, std::string& out) {
   impl_->append(seed, index, out);
 }
+
+void Synthesizer::append_context(std::uint64_t seed, std::string& out) { impl_->append_context(seed, out); }
 
 // --- construction and the profile ---
 
@@ -820,6 +833,7 @@ SynthResult make_synthesizer(std::shared_ptr<const Policy> policy, std::string_v
     plan.type = f.type;
     plan.handle = a.find_fact(f.path);
     plan.has_default = f.has_default;
+    plan.context = f.context;
     plan.values = f.values;
     if (f.type == FactType::list) {
       plan.items_max = f.max_items;
@@ -936,7 +950,8 @@ SynthResult make_synthesizer(std::shared_ptr<const Policy> policy, std::string_v
         }
   }
 
-  for (std::size_t i = 0; i < impl->plans.size(); ++i) insert_node(impl->tree, impl->plans[i].path, static_cast<int>(i), -1);
+  for (std::size_t i = 0; i < impl->plans.size(); ++i)
+    insert_node(impl->plans[i].context ? impl->context_tree : impl->tree, impl->plans[i].path, static_cast<int>(i), -1);
   for (std::size_t l = 0; l < impl->lists.size(); ++l) insert_node(impl->tree, impl->lists[l].path, -1, static_cast<int>(l));
   impl->values.resize(impl->plans.size());
   impl->list_values.resize(impl->lists.size());

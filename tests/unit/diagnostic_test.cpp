@@ -79,6 +79,40 @@ TEST_CASE("SourceFile positions and lines", "[diagnostic]") {
   CHECK(empty.position_of(0).column == 1);
 }
 
+TEST_CASE("SourceFile holding several files: offsets name a file and a place in it", "[diagnostic]") {
+  SourceFile f("county.yaml", "a: 1\nb: 2\n");
+  const std::size_t base = f.append("base.yaml", "x: 1\ny: oops");  // no final newline
+  const std::size_t schema = f.append("schema.yaml", "z: 3\n");
+  CHECK(base == 10);
+  CHECK(schema == 22);
+  REQUIRE(f.files().size() == 3);
+  CHECK(f.name() == "county.yaml");
+  CHECK(f.file_at(9).name == "county.yaml");
+  CHECK(f.file_at(10).name == "base.yaml");
+  CHECK(f.file_at(21).name == "base.yaml");
+  CHECK(f.file_at(22).name == "schema.yaml");
+  CHECK(f.file_text(f.files()[1]) == "x: 1\ny: oops");
+  CHECK(f.position_of(base).line == 1);
+  CHECK(f.position_of(base).column == 1);
+  CHECK(f.position_of(base + 8).line == 2);
+  CHECK(f.position_of(base + 8).column == 4);
+  CHECK(f.position_of(schema + 3).line == 1);
+  CHECK(f.position_of(schema + 3).column == 4);
+  CHECK(f.line_count() == 2);  // of the first file; its final "\n" starts the next file
+  CHECK(f.line_offset(f.files()[1], 2) == base + 5);
+
+  const Diagnostic d = f.make_diagnostic(Severity::error, "x", "m", base + 8, base + 12);
+  CHECK(d.file == "base.yaml");
+  CHECK(d.line == 2);
+  CHECK(d.column == 4);
+  CHECK(d.end_column == 8);
+  CHECK(d.source_line == "y: oops");
+  // A range is clipped to the file it starts in.
+  const Diagnostic across = f.make_diagnostic(Severity::error, "x", "m", base + 8, schema + 2);
+  CHECK(across.end_line == 2);
+  CHECK(across.end_source_line.empty());
+}
+
 TEST_CASE("SourceFile with a byte order mark", "[diagnostic]") {
   const SourceFile f("b", "\xEF\xBB\xBFkey: 1\nx");
   CHECK(f.position_of(0).column == 1);

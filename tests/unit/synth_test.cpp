@@ -13,6 +13,7 @@
 #include "admit/decision.hpp"
 #include "admit/policy.hpp"
 #include "admit/resident_id.hpp"
+#include "admit/context.hpp"
 #include "admit/synth.hpp"
 
 namespace {
@@ -111,6 +112,13 @@ TEST_CASE("synth: every record of every policy binds and evaluates", "[synth]") 
     INFO(file);
     auto policy = compile(file);
     admit::Applicant applicant(*policy);
+    // Records never carry the evaluation context; the synthesizer draws one for the population.
+    admit::Context context(*policy);
+    std::string context_json;
+    admit::make_synthesizer(policy).synthesizer->append_context(99, context_json);
+    INFO(context_json);
+    REQUIRE(context.bind_json(context_json));
+    REQUIRE(applicant.use_context(&context));
     admit::Decision decision;
     admit::BindError error;
     std::size_t count = 0;

@@ -393,14 +393,17 @@ class Policy:
         self.overrides: Dict[str, str] = dict(info["overrides"])
         self.file: str = info["file"]
         self.source_text: str = info["source_text"].decode("utf-8")
+        # The files it extends (``extends:``), as (path, text): pickles and what-ifs carry them.
+        self.bases: List[Tuple[str, str]] = [(n, t.decode("utf-8")) for n, t in info["sources"][1:]]
         self.warnings: List[Diagnostic] = list(warnings)
         self._fact_by_path = {f.path: f for f in self.facts}
 
     # -- pickling ---------------------------------------------------------------------------------
 
-    def __reduce__(self) -> Tuple[Any, Tuple[str, str, List[Tuple[str, str]]]]:
-        """Pickles by source: (admit._rebuild, (source_text, file, overrides)); the receiver recompiles."""
-        return (_rebuild, (self.source_text, self.file, list(self.overrides.items())))
+    def __reduce__(self) -> Tuple[Any, Tuple[str, str, List[Tuple[str, str]], List[Tuple[str, str]]]]:
+        """Pickles by source: (admit._rebuild, (source_text, file, overrides, bases)); the receiver
+        recompiles, with the files the policy extends taken from the pickle, not from its disk."""
+        return (_rebuild, (self.source_text, self.file, list(self.overrides.items()), list(self.bases)))
 
     # -- what-if ----------------------------------------------------------------------------------
 
@@ -415,7 +418,7 @@ class Policy:
         """
         merged = dict(self.overrides)
         merged.update(dict(_normalize_overrides(overrides)))
-        return _compile_text(self.source_text, self.file, list(merged.items()))
+        return _compile_text(self.source_text, self.file, list(merged.items()), self.bases)
 
     # -- evaluation ---------------------------------------------------------------------------------
 
@@ -488,13 +491,15 @@ def _finish(result: Tuple[Any, List[Mapping[str, Any]], str]) -> Policy:
     return Policy(core, [d for d in diags if d.severity != "error"])
 
 
-def _compile_text(text: str, file_name: str, overrides: List[Tuple[str, str]]) -> Policy:
-    return _finish(_core.compile_source(text, file_name, overrides, False))
+def _compile_text(text: str, file_name: str, overrides: List[Tuple[str, str]],
+                  bases: Sequence[Tuple[str, str]] = ()) -> Policy:
+    return _finish(_core.compile_source(text, file_name, overrides, False, list(bases)))
 
 
-def _rebuild(source_text: str, file_name: str, overrides: List[Tuple[str, str]]) -> Policy:
-    """Unpickling: recompiles a policy from its source text."""
-    return _compile_text(source_text, file_name, list(overrides))
+def _rebuild(source_text: str, file_name: str, overrides: List[Tuple[str, str]],
+             bases: Sequence[Tuple[str, str]] = ()) -> Policy:
+    """Unpickling: recompiles a policy from its source text and the texts of the files it extends."""
+    return _compile_text(source_text, file_name, list(overrides), bases)
 
 
 def compile_file(path: Union[str, "_os.PathLike[str]"], overrides: Overrides = None) -> Policy:

@@ -496,6 +496,9 @@ py::dict CorePolicy::info() const {
   out["overrides"] = p.overrides();
   out["file"] = p.file();
   out["source_text"] = py::bytes(p.source_text());
+  py::list sources;
+  for (const auto& [name, text] : p.sources()) sources.append(py::make_tuple(name, py::bytes(text)));
+  out["sources"] = sources;
   return out;
 }
 
@@ -1192,16 +1195,21 @@ PYBIND11_MODULE(_core, m) {
   m.def(
       "compile_source",
       [](const std::string& text, const std::string& file_name,
-         const std::vector<std::pair<std::string, std::string>>& overrides, bool sibling_tests) {
+         const std::vector<std::pair<std::string, std::string>>& overrides, bool sibling_tests,
+         const std::vector<std::pair<std::string, std::string>>& files) {
         admit::CompileResult r;
         {
           py::gil_scoped_release release;
-          r = admit::compile_source(text, file_name, make_options(overrides, sibling_tests));
+          admit::CompileOptions options = make_options(overrides, sibling_tests);
+          options.files = files;
+          r = admit::compile_source(text, file_name, options);
         }
         return compile_result(std::move(r));
       },
       py::arg("text"), py::arg("file_name"), py::arg("overrides") = std::vector<std::pair<std::string, std::string>>{},
-      py::arg("sibling_tests") = false, "Compiles rule-file text: (CorePolicy or None, diagnostics, rendered text).");
+      py::arg("sibling_tests") = false, py::arg("files") = std::vector<std::pair<std::string, std::string>>{},
+      "Compiles rule-file text (`files`: the texts of the files it extends, by path): (CorePolicy or None, "
+      "diagnostics, rendered text).");
   m.def("mask_resident_id", [](const std::string& id) { return admit::mask_resident_id(id); },
         "Masks a resident ID number (first 4 and last 4 characters kept).");
   m.def("hardware_threads", [] { return std::max(1u, std::thread::hardware_concurrency()); });

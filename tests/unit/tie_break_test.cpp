@@ -1,0 +1,120 @@
+// Within-group tie-breaks: the decision's sort key orders the applicants of one school.
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "admit/applicant.hpp"
+#include "admit/decision.hpp"
+#include "admit/policy.hpp"
+
+namespace {
+
+const char* kPolicy = R"(admit: 1
+policy: {id: tie-break-test}
+facts:
+  local: {type: bool}
+  moved_in: {type: date}
+  level: {type: enum, values: [low, mid, high]}
+  score: {type: decimal, default: 0}
+tie_break:
+  - {id: moved, label: 户籍迁入时间, key: moved_in}
+  - {id: pts, key: points, order: descending}
+eligibility:
+  - {id: no_date, require: "moved_in > 2000-01-01"}
+groups:
+  - id: locals
+    when: local
+    tie_break: [{id: level, key: level, order: descending}]
+  - id: others
+    when: true
+points:
+  items:
+    - {id: score, value: score}
+)";
+
+std::shared_ptr<const admit::Policy> compile() {
+  auto r = admit::compile_source(kPolicy, "tie.yaml");
+  INFO(admit::render_text(r.diagnostics));
+  REQUIRE(r.ok());
+  return r.policy;
+}
+
+struct Ranked {
+  std::string name;
+  std::vector<std::int64_t> key;
+  std::vector<std::string> text;
+};
+
+Ranked rank(const admit::Policy& p, const std::string& name, const std::string& json) {
+  admit::Applicant a(p);
+  REQUIRE(a.bind_json(json));
+  admit::Decision d;
+  p.evaluate(a, d);
+  REQUIRE(d.ok());
+  Ranked r{name, {d.sort_key().begin(), d.sort_key().end()}, {}};
+  for (std::size_t i = 0; i < d.sort_key().size(); ++i) r.text.push_back(d.sort_key_text(i));
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("tie-break: sorting by the sort key gives the admission order", "[tie_break]") {
+  auto p = compile();
+  std::vector<Ranked> all = {
+      rank(*p, "other, late, many points", R"({"local":false,"moved_in":"2020-05-01","level":"low","score":9.5})"),
+      rank(*p, "other, early", R"({"local":false,"moved_in":"2019-01-01","level":"high","score":1})"),
+      rank(*p, "other, late, few points", R"({"local":false,"moved_in":"2020-05-01","level":"high","score":2.25})"),
+      rank(*p, "local, low", R"({"local":true,"moved_in":"2001-01-01","level":"low"})"),
+      rank(*p, "ineligible", R"({"local":true,"moved_in":"1999-01-01","level":"high"})"),
+      rank(*p, "local, high", R"({"local":true,"moved_in":"2021-01-01","level":"high"})"),
+  };
+  std::stable_sort(all.begin(), all.end(), [](const Ranked& a, const Ranked& b) { return a.key < b.key; });
+  std::vector<std::string> order;
+  for (const auto& r : all) order.push_back(r.name);
+  CHECK(order == std::vector<std::string>{"local, high", "local, low", "other, early", "other, late, many points",
+                                          "other, late, few points", "ineligible"});
+  // Every key has the policy's length (the longest list + the rank), padded with zeros.
+  for (const auto& r : all) CHECK(r.key.size() == 3);
+  const Ranked& high = all[0];
+  CHECK(high.text[0] == "1");
+  CHECK(high.text[1] == "high");
+  CHECK(high.key[1] == -2);  // descending: the enum index negated
+  CHECK(high.key[2] == 0);   // padding
+  const Ranked& many = all[3];
+  CHECK(many.text == std::vector<std::string>{"2", "2020-05-01", "9.5"});
+  CHECK(many.key[2] == -9500000);
+  CHECK(all[5].key == std::vector<std::int64_t>{4, 0, 0});  // not eligible: groups + 2
+}
+
+TEST_CASE("tie-break: declarations", "[tie_break]") {
+  auto p = compile();
+  REQUIRE(p->tie_break(0).size() == 1);
+  CHECK(p->tie_break(0)[0].id == "level");
+  CHECK(p->tie_break(0)[0].values == std::vector<std::string>{"low", "mid", "high"});
+  REQUIRE(p->tie_break(1).size() == 2);
+  CHECK(p->tie_break(1)[0].label == "户籍迁入时间");
+  CHECK(p->tie_break(1)[1].points);
+  CHECK(p->tie_break(UINT32_MAX).size() == 2);  // no group: the policy's keys
+
+  auto bad = admit::compile_source(R"(admit: 1
+policy: {id: t}
+facts: {name: {type: string}}
+tie_break: [{id: n, key: name}, {id: o, key: name, order: upward}]
+groups: [{id: g, when: true}]
+)", "t.yaml");
+  REQUIRE_FALSE(bad.ok());
+  REQUIRE(bad.diagnostics.size() >= 2);
+  CHECK(bad.diagnostics[0].message == "a tie-break key must be an int, decimal, date, bool or enum expression");
+  CHECK(bad.diagnostics[1].message == "unknown order `upward` (expected one of: ascending, descending)");
+
+  auto none = admit::compile_source("admit: 1\npolicy: {id: t}\ngroups: [{id: g, when: true}]\n", "t.yaml");
+  REQUIRE(none.ok());
+  admit::Applicant a(*none.policy);
+  REQUIRE(a.bind_json("{}"));
+  admit::Decision d;
+  none.policy->evaluate(a, d);
+  CHECK(d.sort_key().empty());
+}
