@@ -42,7 +42,14 @@ int run_check(const CheckOptions& options) {
     // An unreadable file is reported as the library's diagnostic (so it is in JSON/SARIF too), but it
     // is an I/O error for the exit status, not a policy error.
     if (!readable_file(file)) io_error = true;
-    CompileResult result = compile_file(file);
+    CompileOptions compile_options;
+    std::string resolved;
+    if (options.resolved) compile_options.resolved_out = &resolved;
+    CompileResult result = compile_file(file, compile_options);
+    if (options.resolved && !resolved.empty()) {
+      if (options.files.size() > 1) out += fmt::format("# {}\n", file);
+      out += options.files.size() > 1 ? "---\n" + resolved : resolved;
+    }
     // --analyze: the semantic analysis runs on policies that compiled (docs/analysis.md).
     if (options.analyze && result.policy && !analyze_for_check(*result.policy, file, options, result.diagnostics))
       return kExitUsage;
@@ -76,7 +83,7 @@ int run_check(const CheckOptions& options) {
     return kExitUsage;
   }
   if (io_error) return kExitUsage;
-  return errors != 0 ? kExitFailure : kExitOk;
+  return errors != 0 || (options.deny_warnings && warnings != 0) ? kExitFailure : kExitOk;
 }
 
 }  // namespace admit::internal::cli

@@ -23,6 +23,8 @@ struct CheckOptions {
   bool overlaps = false;  // --overlaps: also list overlapping groups
   std::string examples;   // --examples DIR: write each counterexample as a replayable record
   bool timing = false;    // --timing: the analysis time of each file on stderr
+  bool resolved = false;        // print each file merged with what it extends
+  bool deny_warnings = false;   // warnings (lint findings among them) fail the check
 };
 int run_check(const CheckOptions& options);
 
@@ -61,6 +63,7 @@ struct EvalOptions {
   bool breakdown = false;
   std::size_t chunk_lines = 4096;
   ProgressMode progress = ProgressMode::automatic;
+  std::string context;  // the evaluation context: a JSON object, or a file holding one; empty: defaults
 };
 int run_eval(const EvalOptions& options);
 
@@ -68,6 +71,7 @@ struct ExplainOptions {
   std::string policy;
   std::string applicant;  // "-" for stdin
   ColorMode color = ColorMode::automatic;
+  std::string context;    // as EvalOptions::context
 };
 int run_explain(const ExplainOptions& options);
 

@@ -62,6 +62,9 @@ int run(int argc, char** argv) {
   check_cmd->add_option("--format", check.format, "Output format: text, json or sarif (one document for all files)")
       ->check(CLI::IsMember({"text", "json", "sarif"}))
       ->default_str("text");
+  check_cmd->add_flag("--resolved", check.resolved,
+                      "Print each policy merged with the files it extends (YAML), as the compiler sees it");
+  check_cmd->add_flag("--deny-warnings", check.deny_warnings, "Exit with 2 when there are warnings (lint findings too)");
   add_color_option(*check_cmd, check_color);
   check_cmd->add_flag("--analyze", check.analyze,
                       "Also prove the policy sound: gaps, dead groups, points ranges and caps, certificates (docs/analysis.md)");
@@ -98,6 +101,8 @@ int run(int argc, char** argv) {
   std::string eval_progress = "auto";
   CLI::App* eval_cmd = app.add_subcommand("eval", "Evaluate applicant records (JSON Lines) against a policy");
   eval_cmd->add_option("policy", eval.policy, "Policy file (YAML)")->required();
+  eval_cmd->add_option("--context", eval.context,
+                       "The evaluation context (school, year, cut-off dates): a JSON object, or a file holding one");
   eval_cmd->add_option("-a,--applicants", eval.applicants, "Applicant records, one JSON object per line (- = stdin)")
       ->required();
   eval_cmd->add_option("-o,--out", eval.out, "Write the results here instead of standard output");
@@ -121,6 +126,8 @@ int run(int argc, char** argv) {
   std::string explain_color = "auto";
   CLI::App* explain_cmd = app.add_subcommand("explain", "Explain the decision for one applicant, in Chinese");
   explain_cmd->add_option("policy", explain.policy, "Policy file (YAML)")->required();
+  explain_cmd->add_option("--context", explain.context,
+                          "The evaluation context (school, year, cut-off dates): a JSON object, or a file holding one");
   explain_cmd->add_option("-a,--applicant", explain.applicant, "The applicant record (a JSON object; - = stdin)")
       ->required();
   add_color_option(*explain_cmd, explain_color);
