@@ -211,7 +211,7 @@ def rules_are_sound():
 def main(argv):
     global ADMIT
     if len(argv) == 2 and argv[1] == "--list":
-        print("\n".join(CASES))
+        print(";".join(CASES))  # a CMake list
         return 0
     if len(argv) != 4 or argv[3] not in CASES:
         print(__doc__, file=sys.stderr)
