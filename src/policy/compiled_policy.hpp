@@ -168,8 +168,10 @@ struct CompiledPolicy {
   std::vector<PointsItemDef> points_items;
   std::vector<CertificateDef> certificates;
   FusedDecision fused;
-  // Tie-breaks: per group, then one more list for applicants with no group.
-  std::vector<std::vector<TieBreakDef>> tie_breaks;
+  // Tie-breaks: every key once, then per group (and one more list for applicants with no group)
+  // the indexes of its keys in order.
+  std::vector<TieBreakDef> tie_break_keys;
+  std::vector<std::vector<std::uint32_t>> tie_breaks;
   std::vector<std::vector<TieBreakInfo>> tie_break_infos;
   std::size_t sort_key_length = 0;  // 1 + the longest list; 0 without tie-breaks
   std::vector<std::string> lints;
@@ -181,6 +183,10 @@ struct CompiledPolicy {
   // For the public Policy.
   std::string file;
 };
+
+/// Every code segment of the policy once (conditions, values, requirements, substitutes, tie-break
+/// keys): what the optimizer, register relocation and fusion must all visit.
+std::vector<vm::Segment*> all_segments(CompiledPolicy& policy);
 
 /// Builds `policy.fused` from the per-rule segments (after the program's registers are final).
 void build_fused_decision(CompiledPolicy& policy);

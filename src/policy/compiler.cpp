@@ -895,9 +895,10 @@ class Compiler {
 
   // --- tie-breaks ---------------------------------------------------------------------------
 
-  std::vector<TieBreakDef> tie_break_list(const YAML::Node& node, std::vector<TieBreakInfo>& infos) {
-    std::vector<TieBreakDef> defs;
-    if (!yaml_.expect_sequence(node, "`tie_break`")) return defs;
+  // Compiles a `tie_break:` list into policy_->tie_break_keys; returns the keys' indexes.
+  std::vector<std::uint32_t> tie_break_list(const YAML::Node& node, std::vector<TieBreakInfo>& infos) {
+    std::vector<std::uint32_t> indexes;
+    if (!yaml_.expect_sequence(node, "`tie_break`")) return indexes;
     std::set<std::string> seen;
     for (const auto& item : node) {
       if (!yaml_.expect_map(item, "a tie-break key")) continue;
@@ -930,18 +931,19 @@ class Compiler {
         }
         def.key = c->segment;
       }
-      defs.push_back(std::move(def));
+      indexes.push_back(static_cast<std::uint32_t>(policy_->tie_break_keys.size()));
+      policy_->tie_break_keys.push_back(std::move(def));
       infos.push_back(std::move(info));
     }
-    return defs;
+    return indexes;
   }
 
   void load_tie_breaks(const YAML::Node& root) {
     std::vector<TieBreakInfo> policy_infos;
-    std::vector<TieBreakDef> policy_defs;
-    if (auto t = root["tie_break"]) policy_defs = tie_break_list(t, policy_infos);
-    bool any = !policy_defs.empty();
-    std::vector<std::vector<TieBreakDef>> defs;
+    std::vector<std::uint32_t> policy_keys;
+    if (auto t = root["tie_break"]) policy_keys = tie_break_list(t, policy_infos);
+    bool any = !policy_keys.empty();
+    std::vector<std::vector<std::uint32_t>> keys;
     std::vector<std::vector<TieBreakInfo>> infos;
     const YAML::Node groups = root["groups"];
     if (groups && groups.IsSequence()) {
@@ -949,22 +951,22 @@ class Compiler {
         if (!g.IsMap()) continue;
         if (auto own = g["tie_break"]) {
           std::vector<TieBreakInfo> own_infos;
-          defs.push_back(tie_break_list(own, own_infos));
+          keys.push_back(tie_break_list(own, own_infos));
           infos.push_back(std::move(own_infos));
           any = true;
         } else {
-          defs.push_back(policy_defs);
+          keys.push_back(policy_keys);
           infos.push_back(policy_infos);
         }
       }
     }
-    if (!any || defs.size() != policy_->groups.size()) return;
-    defs.push_back(policy_defs);
+    if (!any || keys.size() != policy_->groups.size()) return;
+    keys.push_back(policy_keys);
     infos.push_back(policy_infos);
     std::size_t longest = 0;
-    for (const auto& d : defs) longest = std::max(longest, d.size());
+    for (const auto& k : keys) longest = std::max(longest, k.size());
     policy_->sort_key_length = 1 + longest;
-    policy_->tie_breaks = std::move(defs);
+    policy_->tie_breaks = std::move(keys);
     policy_->tie_break_infos = std::move(infos);
   }
 
@@ -1077,9 +1079,8 @@ class Compiler {
     for (const auto& c : policy_->certificates)
       for (const auto& s : c.substitutes)
         if (s.condition) mark(*s.condition);
-    for (const auto& list : policy_->tie_breaks)
-      for (const auto& t : list)
-        if (t.key) mark(*t.key);
+    for (const auto& t : policy_->tie_break_keys)
+      if (t.key) mark(*t.key);
   }
 
   void build_public_tables() {

@@ -275,10 +275,11 @@ struct DecisionWriter {
     key[0] = d.group_ == UINT32_MAX ? groups + 1 : static_cast<std::int64_t>(d.group_) + 1;
     const auto& keys = p.tie_breaks[d.group_ == UINT32_MAX ? p.groups.size() : d.group_];
     for (std::size_t i = 0; i < keys.size(); ++i) {
+      const internal::TieBreakDef& def = p.tie_break_keys[keys[i]];
       std::int64_t v = d.points_.units();
-      if (keys[i].key && !run(*keys[i].key, "tie-break key", v)) return;
+      if (def.key && !run(*def.key, "tie-break key", v)) return;
       // Values are dates, enum indexes, ints and decimals well inside int64: negation is exact.
-      key[i + 1] = keys[i].descending ? -v : v;
+      key[i + 1] = def.descending ? -v : v;
     }
   }
 

@@ -128,7 +128,7 @@ class Fuser {
 
     f.segment.entry = entry;
     prog_.register_count = next_register_;
-    std::vector<vm::Segment*> segments = all_segments();
+    std::vector<vm::Segment*> segments = all_segments(p_);
     segments.push_back(&f.segment);
     const std::uint32_t temp_base = temp_base_, old_end = old_register_count_, fresh_begin = output_end_;
     vm::optimize(prog_, segments, [=](std::uint32_t r) {
@@ -138,24 +138,6 @@ class Fuser {
   }
 
  private:
-  std::vector<vm::Segment*> all_segments() {
-    std::vector<vm::Segment*> out;
-    for (auto& c : p_.checks) out.push_back(&c.condition);
-    for (auto& g : p_.groups) {
-      out.push_back(&g.condition);
-      for (auto& r : g.requirements)
-        if (r.condition) out.push_back(&*r.condition);
-    }
-    for (auto& item : p_.points_items) {
-      out.push_back(&item.value);
-      if (item.condition) out.push_back(&*item.condition);
-    }
-    for (auto& cert : p_.certificates)
-      for (auto& s : cert.substitutes)
-        if (s.condition) out.push_back(&*s.condition);
-    return out;
-  }
-
   std::uint32_t fresh() { return next_register_++; }
   std::uint32_t here() const { return static_cast<std::uint32_t>(prog_.code.size()); }
   std::uint32_t emit(Op op, std::uint32_t a, std::uint32_t b = 0, std::uint32_t c = 0, std::uint32_t span = 0) {

@@ -65,4 +65,27 @@ std::shared_ptr<const Policy> make_policy(std::unique_ptr<CompiledPolicy> compil
 }
 
 }  // namespace internal
+namespace internal {
+
+std::vector<vm::Segment*> all_segments(CompiledPolicy& policy) {
+  std::vector<vm::Segment*> segments;
+  for (auto& c : policy.checks) segments.push_back(&c.condition);
+  for (auto& g : policy.groups) {
+    segments.push_back(&g.condition);
+    for (auto& r : g.requirements)
+      if (r.condition) segments.push_back(&*r.condition);
+  }
+  for (auto& item : policy.points_items) {
+    segments.push_back(&item.value);
+    if (item.condition) segments.push_back(&*item.condition);
+  }
+  for (auto& cert : policy.certificates)
+    for (auto& s : cert.substitutes)
+      if (s.condition) segments.push_back(&*s.condition);
+  for (auto& key : policy.tie_break_keys)
+    if (key.key) segments.push_back(&*key.key);
+  return segments;
+}
+
+}  // namespace internal
 }  // namespace admit

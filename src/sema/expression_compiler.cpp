@@ -1345,20 +1345,7 @@ std::optional<CompiledExpression> ExpressionCompiler::compile(ExpressionText tex
 void ExpressionCompiler::finish(bool optimize) {
   Impl& m = *impl_;
   vm::Program& p = m.program;
-  std::vector<vm::Segment*> segments;
-  for (auto& c : m.policy.checks) segments.push_back(&c.condition);
-  for (auto& g : m.policy.groups) {
-    segments.push_back(&g.condition);
-    for (auto& r : g.requirements)
-      if (r.condition) segments.push_back(&*r.condition);
-  }
-  for (auto& item : m.policy.points_items) {
-    segments.push_back(&item.value);
-    if (item.condition) segments.push_back(&*item.condition);
-  }
-  for (auto& cert : m.policy.certificates)
-    for (auto& s : cert.substitutes)
-      if (s.condition) segments.push_back(&*s.condition);
+  std::vector<vm::Segment*> segments = all_segments(m.policy);
   if (optimize) vm::optimize(p, segments, [](std::uint32_t r) { return (r & kTempTag) != 0; });
   std::uint32_t facts = p.fact_count;
   std::uint32_t constants = static_cast<std::uint32_t>(m.constant_values.size());
@@ -1373,24 +1360,11 @@ void ExpressionCompiler::finish(bool optimize) {
     if (k.b == vm::Operand::reg) in.b = relocate(in.b);
     if (k.c == vm::Operand::reg) in.c = relocate(in.c);
   }
-  auto fix = [&](vm::Segment& s) {
-    if (s.trivial) s.result_register = relocate(s.result_register);
-    s.inline_b = relocate(s.inline_b);
-    s.inline_c = relocate(s.inline_c);
-  };
-  for (auto& c : m.policy.checks) fix(c.condition);
-  for (auto& g : m.policy.groups) {
-    fix(g.condition);
-    for (auto& r : g.requirements)
-      if (r.condition) fix(*r.condition);
+  for (vm::Segment* s : segments) {
+    if (s->trivial) s->result_register = relocate(s->result_register);
+    s->inline_b = relocate(s->inline_b);
+    s->inline_c = relocate(s->inline_c);
   }
-  for (auto& item : m.policy.points_items) {
-    fix(item.value);
-    if (item.condition) fix(*item.condition);
-  }
-  for (auto& cert : m.policy.certificates)
-    for (auto& s : cert.substitutes)
-      if (s.condition) fix(*s.condition);
   p.constants = m.constant_values;
   p.register_count = facts + constants + m.max_temp_count;
 }

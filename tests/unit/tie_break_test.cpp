@@ -118,3 +118,23 @@ groups: [{id: g, when: true}]
   none.policy->evaluate(a, d);
   CHECK(d.sort_key().empty());
 }
+
+TEST_CASE("tie-break: computed keys read constants and temporaries", "[tie_break]") {
+  // Constants and temporaries live in relocated registers (unlike a plain fact's slot).
+  auto r = admit::compile_source(R"(admit: 1
+policy: {id: computed}
+facts:
+  permit: {type: date, default: 2999-12-31}
+  lease: {type: date, default: 2999-12-31}
+tie_break:
+  - {id: earliest, key: "if permit < lease then permit else lease"}
+  - {id: capped, key: "min(years_between(permit, 2023-08-31), 5) * 2"}
+groups: [{id: g, when: true}]
+)", "computed.yaml");
+  INFO(admit::render_text(r.diagnostics));
+  REQUIRE(r.ok());
+  const Ranked a = rank(*r.policy, "a", R"({"permit":"2021-06-01","lease":"2019-01-01"})");
+  CHECK(a.text == std::vector<std::string>{"1", "2019-01-01", "4"});
+  const Ranked b = rank(*r.policy, "b", R"({"permit":"2010-06-01"})");
+  CHECK(b.text == std::vector<std::string>{"1", "2010-06-01", "10"});
+}
