@@ -14,6 +14,8 @@ inline std::string describe(const admit::Decision& d) {
   for (const auto& line : d.breakdown()) s += line.raw.to_string() + (line.applied ? " " : "(off) ");
   s += "] missing:";
   for (const auto& m : d.missing_ids()) s += " " + m;
+  s += " sort key:";
+  for (std::int64_t k : d.sort_key()) s += " " + std::to_string(k);
   return s;
 }
 

@@ -119,6 +119,9 @@ eligibility:
     yaml += "    - id: i" + std::to_string(i) + "\n      value: " + gen.numeric(3) + "\n";
     if (r.below(2)) yaml += "      when: " + gen.boolean(2) + "\n";
   }
+  // Tie-break keys are segments too (computed ones read constants and temporaries).
+  yaml += "tie_break:\n  - {id: t0, key: points, order: descending}\n  - id: t1\n    key: " + gen.numeric(3) +
+          "\n";
   return yaml;
 }
 
