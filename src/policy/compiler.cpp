@@ -300,6 +300,16 @@ class Compiler {
             return false;
           }
         }
+        // Enums with the same values (and labels) are one type, so that facts sharing a value
+        // list can be compared with each other (`p.owner == hukou.head_kinship`).
+        for (std::uint32_t i = 0; i < policy_->enums.size(); ++i) {
+          const EnumDef& other = policy_->enums[i];
+          if (other.values == e.values && other.labels == e.labels) {
+            fact.type = Type{TypeKind::enumeration, i};
+            break;
+          }
+        }
+        if (fact.type.kind == TypeKind::enumeration) break;
         fact.type = Type{TypeKind::enumeration, static_cast<std::uint32_t>(policy_->enums.size())};
         policy_->enums.push_back(std::move(e));
         break;

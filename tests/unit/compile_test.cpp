@@ -328,3 +328,20 @@ tests:
   REQUIRE(t.missing);
   CHECK(t.missing->empty());
 }
+
+TEST_CASE("enums with the same values are one type; others cannot be compared", "[compile]") {
+  const std::string facts = R"(admit: 1
+policy: {id: kin}
+facts:
+  head: {type: enum, values: [father, mother, other]}
+  owner: {type: enum, values: [father, mother, other]}
+  zone: {type: enum, values: [father, mother]}
+groups:
+)";
+  auto same = admit::compile_source(facts + "  - {id: g, when: head == owner}\n", "kin.yaml");
+  INFO(admit::render_text(same.diagnostics));
+  CHECK(same.ok());
+  auto different = admit::compile_source(facts + "  - {id: g, when: head == zone}\n", "kin.yaml");
+  REQUIRE_FALSE(different.ok());
+  CHECK(different.diagnostics[0].code == "type-mismatch");
+}
