@@ -284,7 +284,12 @@ bool write_all(std::FILE* file, std::string_view data) {
 std::string display_name(const std::string& path) { return path == "-" ? std::string("<stdin>") : path; }
 
 bool load_context(const std::string& argument, admit::Context& context, std::string& error) {
-  if (argument.empty()) return context.finish();
+  if (argument.empty()) {
+    BindError missing;
+    if (context.finish(&missing)) return true;
+    error = fmt::format("{}; pass the evaluation context with --context (a JSON object or a file)", missing.message);
+    return false;
+  }
   std::string text = argument;
   const std::size_t first = argument.find_first_not_of(" \t\r\n");
   if (first == std::string::npos || argument[first] != '{') {

@@ -314,6 +314,17 @@ YAML::Node LayerResolver::merge_list(const YAML::Node& base, const YAML::Node& o
       item = std::move(items[static_cast<std::size_t>(index)]);
       items.erase(items.begin() + index);
     } else {
+      // A new id one typo away from a base id is most likely a failed edit of that item.
+      std::vector<std::string> ids;
+      for (const auto& existing : items)
+        if (auto i = id_of(*existing)) ids.push_back(*i);
+      std::vector<std::string_view> views(ids.begin(), ids.end());
+      // Two edits at most: ids that merely share a stem (`hukou_property_apart`) are new on purpose.
+      if (auto near = did_you_mean(*id, views); !near.empty() && edit_distance(*id, near) <= 2) {
+        yaml_.warning(at, "similar-base-item",
+                      fmt::format("{} `{}` is not in the base, so it is added as a new one", what, *id))
+            .help = fmt::format("to edit the base's {}, write its id: `{}`", what, near);
+      }
       item = std::make_unique<YAML::Node>(change);
       if (item->IsMap()) {
         item->remove("before");

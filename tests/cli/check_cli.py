@@ -483,6 +483,90 @@ def explain_ineligible_and_missing():
     expect_code(r, 2)  # the benchmark county needs facts this record does not have
 
 
+KUIWEN = "rules/shandong/weifang/kuiwen-2022.yaml"
+KUIWEN_CONTEXT = json.dumps({
+    "school": {"id": "kw-primary-01", "zone": "370705-017", "district_code": "370705"},
+    "admission": {"year": 2022, "age_cutoff": "2022-08-31", "residence_reference_date": "2022-08-31",
+                  "lease_reference_date": "2022-08-31", "insurance_reference_date": "2022-08-31"}})
+
+
+@case
+def layers_resolved():
+    r = run("check", "--resolved", KUIWEN)
+    expect_code(r, 0)
+    expect("extends:" not in r.out, "the merged policy has no extends", r)
+    expect("id: kuiwen-2022" in r.out, "the county's own id", r)
+    expect("household_register" in r.out, "the catalogue's certificates are merged in", r)
+    with tempfile.TemporaryDirectory() as tmp:
+        merged = os.path.join(tmp, "kuiwen-resolved.yaml")
+        with open(merged, "w", encoding="utf-8") as f:
+            f.write(r.out[:r.out.rindex("checked 1 file")])
+        again = run("check", merged)
+        expect_code(again, 0)  # the merged document is a policy on its own
+
+
+@case
+def layers_newcomer_edits_a_copy():
+    """A newcomer copies a county file, changes a rate and a cut-off: admit says exactly what broke."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = os.path.join(tmp, "rules")
+        subprocess.run(["cp", "-r", "rules", root], check=True)
+        county = os.path.join(root, "shandong", "weifang", "kuiwen-2022.yaml")
+        with open(county, encoding="utf-8") as f:
+            text = f.read()
+        # One year of lease becomes two: families renting 12-23 months drop out of batch 3.
+        edited = text.replace("lease_min_months: 12 ", "lease_min_months: 24 ", 1)
+        expect(edited != text, "the copy has the param to edit")
+        with open(county, "w", encoding="utf-8") as f:
+            f.write(edited)
+        r = run("test", county)
+        expect_code(r, 2)
+        fail = re.search(r"^FAIL \S*kuiwen-2022\.test\.yaml:\d+ .+$", r.out, re.M)
+        expect(fail is not None, "a failing test is named with its file and line", r)
+        expect(re.search(r'group: expected "\w+", got "\w*"', r.out) is not None, "expected and actual group", r)
+
+        # Moved away from its baseline, the copy says which base it cannot read and why.
+        lone = os.path.join(tmp, "kuiwen-2023.yaml")
+        with open(lone, "w", encoding="utf-8") as f:
+            f.write(edited)
+        r = run("check", lone)
+        expect_code(r, 2)
+        expect(re.search(r"kuiwen-2023\.yaml:\d+:10: error: cannot read the base file `\S*baseline-grade1\.yaml`", r.out)
+               is not None, "the unreadable base, at the extends line", r)
+        expect("relative to the file that names them" in r.out, "the hint", r)
+
+        # A typo in an edited baseline group.
+        typo = edited + "\ngroups:\n  - {id: hukou_propety, label: x}\n"
+        with open(county, "w", encoding="utf-8") as f:
+            f.write(typo)
+        r = run("check", county)
+        expect_code(r, 2)
+        expect("warning: group `hukou_propety` is not in the base, so it is added as a new one [similar-base-item]"
+               in r.out, "the near miss is named", r)
+        expect("to edit the base's group, write its id: `hukou_property`" in r.out, "with the id meant", r)
+        expect("missing `when:`" in r.out, "and the new group's own problem", r)
+
+
+@case
+def eval_context():
+    r = run("eval", KUIWEN, "-a", "rules/schema/applicant-v1.example.jsonl")
+    expect_code(r, 1)
+    expect("missing context value `school.zone`" in r.err and "--context" in r.err, "names the missing value", r)
+    r = run("eval", KUIWEN, "-a", "rules/schema/applicant-v1.example.jsonl", "--context", KUIWEN_CONTEXT)
+    records = jsonl(r.out)
+    expect(records[0]["group"] == "hukou_property", "the Kuiwen family in its own catchment", r)
+    expect(records[0]["sort_key"][0] == 1, "the sort key starts with the rank", r)
+    other = json.loads(KUIWEN_CONTEXT)
+    other["school"]["zone"] = "370705-999"
+    r2 = run("eval", KUIWEN, "-a", "rules/schema/applicant-v1.example.jsonl", "--context", json.dumps(other))
+    expect(jsonl(r2.out)[0]["group"] != "hukou_property", "another school's catchment", r2)
+    r = run("eval", KUIWEN, "-a", "rules/schema/applicant-v1.example.jsonl", "--context", '{"school":{"zone":1}}')
+    expect_code(r, 1)
+    expect("--context" in r.err and "school.zone" in r.err, "a bad context names the key", r)
+    r = run("explain", KUIWEN, "-a", f"{DATA}/../../../rules/schema/applicant-v1.example.jsonl")
+    expect(r.code != 0, "explain without the context fails", r)
+
+
 def main(argv):
     global ADMIT
     if len(argv) == 2 and argv[1] == "--list":

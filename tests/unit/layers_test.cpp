@@ -270,3 +270,15 @@ TEST_CASE("layers: the resolved policy is one YAML document that compiles to the
   const char* record = R"({"hukou":{"zone":"in_zone"},"owns":true,"verified":["household_register","contract"]})";
   CHECK(decide(*again.policy, record).missing_ids() == decide(*r.policy, record).missing_ids());
 }
+
+TEST_CASE("layers: a new id one typo from a base id is a warning naming the id meant", "[layers]") {
+  auto r = compile_county("admit: 1\nextends: base.yaml\npolicy: {id: c}\ngroups:\n  - {id: hukou_onyl, when: owns, before: other}\n"
+                          "  - {id: hukou_only_renting, when: renting, before: other}\n");
+  INFO(render(r));
+  REQUIRE(r.ok());  // both are new groups: only the near miss is reported
+  REQUIRE(r.diagnostics.size() == 1);
+  CHECK(r.diagnostics[0].code == "similar-base-item");
+  CHECK(r.diagnostics[0].severity == admit::Severity::warning);
+  CHECK(r.diagnostics[0].line == 5);
+  CHECK(r.diagnostics[0].help == "to edit the base's group, write its id: `hukou_only`");
+}
