@@ -85,8 +85,21 @@ def frame_columns(policy: Any, frame: pd.DataFrame) -> List[Tuple[Any, ...]]:
     return columns
 
 
-def evaluate_raw(policy: Any, frame: pd.DataFrame, threads: Optional[int]) -> Dict[str, Any]:
-    return policy._core.evaluate(len(frame), frame_columns(policy, frame), _threads(threads), False)
+def context_columns(policy: Any, frame: pd.DataFrame) -> List[str]:
+    """Columns of ``frame`` that name context values of ``policy`` (per-row context values)."""
+    out = []
+    for name in frame.columns:
+        fact = policy._fact_by_path.get(name) if isinstance(name, str) else None
+        if fact is not None and fact.context:
+            out.append(name)
+    return out
+
+
+def evaluate_raw(policy: Any, frame: pd.DataFrame, threads: Optional[int],
+                 context: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
+    # The context is bound once (and checked) before anything is converted; every row uses it.
+    core_context = policy._bind_context(context, context_columns(policy, frame))
+    return policy._core.evaluate(len(frame), frame_columns(policy, frame), _threads(threads), False, core_context)
 
 
 def result_frame(policy: Any, raw: Mapping[str, Any], index: pd.Index) -> pd.DataFrame:
@@ -101,14 +114,19 @@ def result_frame(policy: Any, raw: Mapping[str, Any], index: pd.Index) -> pd.Dat
     }
     for item, values in zip(policy.points_items, raw["items"]):
         columns[f"points.{item.id}"] = values
+    if "sort_key" in raw:
+        columns["sort_key"] = raw["sort_key"]
+    elif policy.has_tie_break:  # every row invalid: the column is there all the same
+        columns["sort_key"] = np.full(len(index), None, dtype=object)
     columns["missing"] = raw["missing"]
     columns["error"] = raw["error"]
     return pd.DataFrame(columns, index=index, copy=False)
 
 
-def evaluate_frame(policy: Any, data: Any, threads: Optional[int]) -> Tuple[pd.DataFrame, Dict[str, Any]]:
+def evaluate_frame(policy: Any, data: Any, threads: Optional[int],
+                   context: Optional[Mapping[str, Any]] = None) -> Tuple[pd.DataFrame, Dict[str, Any]]:
     frame = _to_frame(data)
-    raw = evaluate_raw(policy, frame, threads)
+    raw = evaluate_raw(policy, frame, threads, context)
     return result_frame(policy, raw, frame.index), raw
 
 
@@ -164,12 +182,36 @@ def _order(policy_a: Any, policy_b: Any) -> List[str]:
     return order + [_NONE, _ERROR]
 
 
-def diff_frames(policy_a: Any, policy_b: Any, data: Any, threads: Optional[int]) -> Any:
-    from . import Diff, PointsShift
+def _context_for(policy: Any, context: Optional[Mapping[str, Any]], declared: set) -> Optional[Dict[str, Any]]:
+    """The part of ``context`` (flattened) that ``policy`` declares."""
+    if context is None:
+        return None
+    from . import _flatten_unique, ContextError
+
+    flat = _flatten_unique(context, ContextError)
+    return {k: v for k, v in flat.items() if k in declared}
+
+
+def diff_frames(policy_a: Any, policy_b: Any, data: Any, threads: Optional[int],
+                context: Optional[Mapping[str, Any]] = None) -> Any:
+    from . import ContextError, Diff, PointsShift, _flatten_unique
 
     frame = _to_frame(data)
-    a = result_frame(policy_a, evaluate_raw(policy_a, frame, threads), frame.index)
-    b = result_frame(policy_b, evaluate_raw(policy_b, frame, threads), frame.index)
+    context_a = context_b = context
+    if context is not None:
+        # Each policy gets the context values it declares (a v1 policy without `context:` can be
+        # compared with a v2 that has one); a key neither declares is an error.
+        if not isinstance(context, Mapping):
+            raise TypeError("context must be a mapping (dict) of context values, nested or with dotted keys")
+        declared_a = {f.path for f in policy_a.context_facts}
+        declared_b = {f.path for f in policy_b.context_facts}
+        for key in _flatten_unique(context, ContextError):
+            if key not in declared_a and key not in declared_b:
+                raise ContextError(f"`{key}` is not a context value of either policy", key)
+        context_a = _context_for(policy_a, context, declared_a)
+        context_b = _context_for(policy_b, context, declared_b)
+    a = result_frame(policy_a, evaluate_raw(policy_a, frame, threads, context_a), frame.index)
+    b = result_frame(policy_b, evaluate_raw(policy_b, frame, threads, context_b), frame.index)
     invalid_a = a["error"].notna().to_numpy()
     invalid_b = b["error"].notna().to_numpy()
     group_a = a["group"].to_numpy(dtype=object)
@@ -189,6 +231,16 @@ def diff_frames(policy_a: Any, policy_b: Any, data: Any, threads: Optional[int])
     missing_changed = np.fromiter((x != y for x, y in zip(missing_a, missing_b)), dtype=bool, count=len(frame))
     error_changed = np.fromiter((x != y for x, y in zip(error_a, error_b)), dtype=bool, count=len(frame))
     changed = group_changed | rank_changed | points_changed | missing_changed | error_changed
+    # The admission order within a group: compared when both policies have tie-breaks.
+    has_keys = "sort_key" in a.columns or "sort_key" in b.columns
+    none_keys = np.full(len(frame), None, dtype=object)
+    key_a = a["sort_key"].to_numpy(dtype=object) if "sort_key" in a.columns else none_keys
+    key_b = b["sort_key"].to_numpy(dtype=object) if "sort_key" in b.columns else none_keys
+    if "sort_key" in a.columns and "sort_key" in b.columns:
+        key_changed = np.fromiter((x != y for x, y in zip(key_a, key_b)), dtype=bool, count=len(frame))
+    else:
+        key_changed = np.zeros(len(frame), dtype=bool)
+    changed |= key_changed
 
     both = ~invalid_a & ~invalid_b
     delta_units = np.where(both, units_b - units_a, 0)
@@ -196,7 +248,8 @@ def diff_frames(policy_a: Any, policy_b: Any, data: Any, threads: Optional[int])
     what = []
     for i in rows:
         parts = [name for name, flags in (("group", group_changed), ("rank", rank_changed), ("points", points_changed),
-                                           ("missing", missing_changed), ("error", error_changed)) if flags[i]]
+                                           ("missing", missing_changed), ("error", error_changed),
+                                           ("sort_key", key_changed)) if flags[i]]
         what.append(",".join(parts))
     changes = pd.DataFrame(index=frame.index[rows])  # join on the index for ids and facts
     changes["changed"] = np.array(what, dtype=object)
@@ -209,6 +262,9 @@ def diff_frames(policy_a: Any, policy_b: Any, data: Any, threads: Optional[int])
     changes["missing_b"] = missing_b[rows]
     changes["error_a"] = error_a[rows]
     changes["error_b"] = error_b[rows]
+    if has_keys:
+        changes["sort_key_a"] = key_a[rows]
+        changes["sort_key_b"] = key_b[rows]
 
     labels_a = pd.Categorical(_labels(group_a, invalid_a), categories=_order(policy_a, policy_b))
     labels_b = pd.Categorical(_labels(group_b, invalid_b), categories=_order(policy_a, policy_b))

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "admit/applicant.hpp"
+#include "admit/context.hpp"
 #include "admit/date.hpp"
 #include "admit/decimal.hpp"
 #include "admit/decision.hpp"
@@ -383,6 +384,22 @@ py::dict diagnostic_dict(const admit::Diagnostic& d) {
   return out;
 }
 
+/// An evaluation context (admit::Context) bound once from Python and shared read-only by every
+/// thread of an evaluation. Keeps its policy alive.
+class CoreContext {
+ public:
+  CoreContext(std::shared_ptr<const Policy> policy) : policy_(std::move(policy)), context_(*policy_) {}
+  admit::Context& context() { return context_; }
+  const admit::Context& context() const { return context_; }
+  const Policy& policy() const { return *policy_; }
+  /// The values that were set, as (path, canonical text): for repr and tests.
+  std::vector<std::pair<std::string, std::string>> values;
+
+ private:
+  std::shared_ptr<const Policy> policy_;
+  admit::Context context_;
+};
+
 class CorePolicy {
  public:
   explicit CorePolicy(std::shared_ptr<const Policy> p) : policy_(std::move(p)) {
@@ -406,7 +423,9 @@ class CorePolicy {
   }
 
   py::dict info() const;
-  py::dict evaluate(std::size_t rows, const py::list& columns, int threads, bool full) const;
+  py::dict evaluate(std::size_t rows, const py::list& columns, int threads, bool full, const CoreContext* context) const;
+  py::tuple bind_context(const py::list& values, const std::vector<std::string>& per_row) const;
+  py::list run_tests() const;
 
  private:
   void add_scalar(Batch& b, const Applicant& probe, const FactInfo& fact, const std::string& source, py::handle data,
@@ -454,6 +473,7 @@ py::dict CorePolicy::info() const {
     d["value_labels"] = f.value_labels;
     d["has_default"] = f.has_default;
     d["max_items"] = f.max_items;
+    d["context"] = f.context;
     facts.append(d);
   }
   out["facts"] = facts;
@@ -469,11 +489,13 @@ py::dict CorePolicy::info() const {
   out["groups"] = groups;
   py::list items;
   for (const auto& it : p.points_items())
-    items.append(py::make_tuple(it.id, it.label, it.cap ? py::object(py::str(it.cap->to_string())) : py::object(py::none())));
+    items.append(py::make_tuple(it.id, it.label, it.cap ? py::object(py::str(it.cap->to_string())) : py::object(py::none()),
+                                it.kind));
   out["points_items"] = items;
   out["points_cap"] = p.points_cap() ? py::object(py::str(p.points_cap()->to_string())) : py::object(py::none());
   py::list certs;
-  for (const auto& c : p.certificates()) certs.append(py::make_tuple(c.id, c.label, c.verified_by));
+  for (const auto& c : p.certificates())
+    certs.append(py::make_tuple(c.id, c.label, c.verified_by, c.category, c.label_en));
   out["certificates"] = certs;
   py::list tests;
   for (const auto& t : p.tests()) {
@@ -490,9 +512,24 @@ py::dict CorePolicy::info() const {
     d["breakdown"] = breakdown;
     d["missing"] = t.missing ? py::object(py::cast(*t.missing)) : py::object(py::none());
     d["error_contains"] = t.error_contains ? py::object(py::str(*t.error_contains)) : py::object(py::none());
+    d["context_json"] = t.context_json;
+    d["sort_key"] = t.sort_key ? py::object(py::cast(*t.sort_key)) : py::object(py::none());
     tests.append(d);
   }
   out["tests"] = tests;
+  out["lints"] = p.lints();
+  // Tie-break keys: of each group (by index), then of applicants with no group.
+  auto tie_break_list = [](const std::vector<admit::TieBreakInfo>& keys) {
+    py::list l;
+    for (const auto& k : keys)
+      l.append(py::make_tuple(k.id, k.label, k.descending ? "descending" : "ascending", k.points,
+                              std::string(admit::to_string(k.type)), k.values));
+    return l;
+  };
+  py::list group_tie_breaks;
+  for (std::uint32_t g = 0; g < p.groups().size(); ++g) group_tie_breaks.append(tie_break_list(p.tie_break(g)));
+  out["group_tie_breaks"] = group_tie_breaks;
+  out["default_tie_break"] = tie_break_list(p.tie_break(UINT32_MAX));
   out["overrides"] = p.overrides();
   out["file"] = p.file();
   out["source_text"] = py::bytes(p.source_text());
@@ -851,14 +888,20 @@ struct Outputs {
   std::vector<std::int32_t> group;     // group index, groups + check index when ineligible, -1 none, -2 error
   std::vector<std::int64_t> points;    // units
   std::vector<std::int64_t> items;     // rows x items, units
+  std::vector<std::int64_t> sort_keys; // rows x sort_key_capacity
+  std::size_t sort_key_capacity = 0;
+  std::atomic<std::size_t> sort_key_length{0};  // the policy's (every decision's) sort key length
   std::vector<ChunkOut> chunks;
   std::vector<Decision> decisions;     // full mode only
 };
 
-py::dict CorePolicy::evaluate(std::size_t rows, const py::list& columns, int threads, bool full) const {
+py::dict CorePolicy::evaluate(std::size_t rows, const py::list& columns, int threads, bool full,
+                              const CoreContext* context) const {
   const Policy& policy = *policy_;
   using Clock = std::chrono::steady_clock;
   const auto t0 = Clock::now();
+  if (context && &context->policy() != &policy) throw py::value_error("admit: the context was bound for another policy");
+  const admit::Context* bound_context = context ? &context->context() : nullptr;
   Batch batch;
   batch.rows = rows;
   {
@@ -893,6 +936,13 @@ py::dict CorePolicy::evaluate(std::size_t rows, const py::list& columns, int thr
   out.group.assign(rows, -2);
   out.points.assign(rows, 0);
   out.items.assign(rows * n_items, 0);
+  // The sort key is the rank and at most the longest group's tie-break keys.
+  {
+    std::size_t longest = policy.tie_break(UINT32_MAX).size();
+    for (std::uint32_t g = 0; g < n_groups; ++g) longest = std::max(longest, policy.tie_break(g).size());
+    out.sort_key_capacity = 1 + longest;
+    out.sort_keys.assign(rows * out.sort_key_capacity, 0);
+  }
   const std::size_t n_chunks = (rows + kChunkRows - 1) / kChunkRows;
   out.chunks.resize(n_chunks);
   if (full) out.decisions.resize(rows);
@@ -912,6 +962,8 @@ py::dict CorePolicy::evaluate(std::size_t rows, const py::list& columns, int thr
       std::string error;
       Tables scratch;
       FactHandle id_handle = id_fact ? applicant.find_fact("id") : FactHandle{};
+      // Bound once per thread: every row's finish() copies the context values it was not given.
+      applicant.use_context(bound_context);
       for (;;) {
         const std::size_t chunk = next_chunk.fetch_add(1);
         if (chunk >= n_chunks) break;
@@ -979,6 +1031,12 @@ py::dict CorePolicy::evaluate(std::size_t rows, const py::list& columns, int thr
             if (line.item < n_items) out.items[r * n_items + line.item] = line.value.units();
           for (const admit::RequiredCertificate& c : d.certificates())
             if (c.status == admit::CertificateStatus::missing) co.missing.push_back(c.certificate);
+          const auto key = d.sort_key();
+          if (!key.empty()) {
+            if (key.size() > out.sort_key_capacity) throw std::runtime_error("admit: sort key longer than expected");
+            out.sort_key_length.store(key.size(), std::memory_order_relaxed);
+            std::copy(key.begin(), key.end(), out.sort_keys.begin() + static_cast<std::ptrdiff_t>(r * out.sort_key_capacity));
+          }
         }
         co.missing_offsets[end - begin] = static_cast<std::uint32_t>(co.missing.size());
       }
@@ -1098,6 +1156,28 @@ py::dict CorePolicy::evaluate(std::size_t rows, const py::list& columns, int thr
   result["items"] = items;
   result["missing"] = missing;
   result["error"] = error;
+  // Sort keys (only when the policy has tie-breaks): a tuple of ints per valid row, None otherwise.
+  const std::size_t key_length = out.sort_key_length.load();
+  if (key_length > 0) {
+    py::array sort_key = object_array(rows);
+    std::unordered_map<std::int64_t, py::object> ints;
+    auto int_of = [&](std::int64_t v) -> py::object {
+      if (v >= -5 && v <= 256) return py::int_(v);
+      auto it = ints.find(v);
+      if (it != ints.end()) return it->second;
+      py::object o = py::int_(v);
+      ints.emplace(v, o);
+      return o;
+    };
+    for (std::size_t r = 0; r < rows; ++r) {
+      if (out.group[r] == -2) continue;
+      py::tuple t(key_length);
+      const std::int64_t* k = out.sort_keys.data() + r * out.sort_key_capacity;
+      for (std::size_t i = 0; i < key_length; ++i) t[i] = int_of(k[i]);
+      put(sort_key, r, std::move(t));
+    }
+    result["sort_key"] = sort_key;
+  }
 
   if (full) {
     py::list decisions;
@@ -1138,6 +1218,14 @@ py::dict CorePolicy::evaluate(std::size_t rows, const py::list& columns, int thr
         trace.append(t);
       }
       dd["trace"] = trace;
+      py::tuple key(d.sort_key().size());
+      for (std::size_t i = 0; i < d.sort_key().size(); ++i) key[i] = py::int_(d.sort_key()[i]);
+      dd["sort_key"] = key;
+      // As `admit test` reads it: the rank and the group's own keys (not the zero padding).
+      const std::size_t own = d.sort_key().empty() ? 0 : d.eligible() ? 1 + policy.tie_break(d.group()).size() : 1;
+      py::list key_text;
+      for (std::size_t i = 0; i < own && i < d.sort_key().size(); ++i) key_text.append(d.sort_key_text(i));
+      dd["sort_key_text"] = key_text;
       decisions.append(dd);
     }
     result["decisions"] = decisions;
@@ -1148,6 +1236,205 @@ py::dict CorePolicy::evaluate(std::size_t rows, const py::list& columns, int thr
   result["timings"] = py::make_tuple(seconds(t1 - t0), seconds(t2 - t1), seconds(t3 - t2));
   result["threads"] = n_threads;
   return result;
+}
+
+// ---- the evaluation context ----------------------------------------------------------------------
+
+/// Sets one converted value on a context (typed builder); false when it does not fit.
+bool set_context_value(admit::Context& c, FactHandle h, Kind kind, const Cell& cell, const Tables& tables) {
+  switch (kind) {
+    case Kind::boolean: return c.set_bool(h, cell.value != 0);
+    case Kind::integer: return c.set_int(h, cell.value);
+    case Kind::decimal: return c.set_decimal(h, Decimal::from_units(cell.value));
+    case Kind::date: return c.set_date(h, Date::from_days(static_cast<std::int32_t>(cell.value)));
+    case Kind::string:
+    case Kind::enumeration: return c.set_string(h, tables.strings[static_cast<std::size_t>(cell.value)]);
+    case Kind::list: return false;
+  }
+  return false;
+}
+
+std::string cell_text(Kind kind, const Cell& cell, const Tables& tables) {
+  switch (kind) {
+    case Kind::boolean: return cell.value ? "true" : "false";
+    case Kind::integer: return std::to_string(cell.value);
+    case Kind::decimal: return Decimal::from_units(cell.value).to_string();
+    case Kind::date: return Date::from_days(static_cast<std::int32_t>(cell.value)).to_string();
+    case Kind::string:
+    case Kind::enumeration: return tables.strings[static_cast<std::size_t>(cell.value)];
+    case Kind::list: return {};
+  }
+  return {};
+}
+
+/// Binds (path, value) pairs into an admit::Context, converting values as record values are.
+/// `per_row`: context paths that the data supplies row by row (columns), which the context may
+/// leave unset. Returns (CoreContext, None, None), or (None, key, message) naming the bad key.
+py::tuple CorePolicy::bind_context(const py::list& values, const std::vector<std::string>& per_row) const {
+  auto fail = [](const std::string& key, const std::string& message) {
+    return py::make_tuple(py::none(), key, mask_ids_in_text(message));
+  };
+  std::string names;
+  for (const FactInfo& f : policy_->facts())
+    if (f.context) names += (names.empty() ? "" : ", ") + f.path;
+  auto core = std::make_unique<CoreContext>(policy_);
+  struct Setting {
+    std::string path;
+    Kind kind;
+    FactHandle handle;
+    Cell cell;
+  };
+  std::vector<Setting> settings;
+  Tables tables;
+  for (py::handle item : values) {
+    py::tuple t = py::reinterpret_borrow<py::tuple>(item);
+    const std::string path = t[0].cast<std::string>();
+    const FactInfo* f = fact(path);
+    if (f == nullptr || !f->context) {
+      if (f != nullptr) return fail(path, "`" + path + "` is a fact of the applicant record, not an evaluation context value");
+      return fail(path, "`" + path + "` is not a context value of this policy" +
+                            (names.empty() ? std::string(" (it declares none)") : " (its context values: " + names + ")"));
+    }
+    const FactSpec spec{path, kind_of(f->type), f};
+    const Cell cell = convert_object(spec, t[1], tables);
+    if (cell.status == kError) return fail(path, tables.messages[static_cast<std::size_t>(cell.value)]);
+    if (cell.status == kMissing) continue;  // None / NA: the policy's default
+    settings.push_back(Setting{path, spec.kind, core->context().find(path), cell});
+  }
+  for (const Setting& st : settings) {
+    if (!st.handle || !set_context_value(core->context(), st.handle, st.kind, st.cell, tables))
+      return fail(st.path, "`" + st.path + "`: the value does not fit the context value");
+    core->values.emplace_back(st.path, cell_text(st.kind, st.cell, tables));
+  }
+  // Every value the policy reads must be set, have a default, or come from a column. A probe
+  // context holds placeholders for the per-row values, so that finish() names any other one.
+  admit::Context probe(*policy_);
+  for (const Setting& st : settings) set_context_value(probe, probe.find(st.path), st.kind, st.cell, tables);
+  for (const std::string& path : per_row) {
+    const FactInfo* f = fact(path);
+    if (f == nullptr || !f->context) continue;
+    const bool given = std::any_of(settings.begin(), settings.end(), [&](const Setting& st) { return st.path == path; });
+    if (given) continue;
+    const FactHandle h = probe.find(path);
+    switch (kind_of(f->type)) {
+      case Kind::boolean: probe.set_bool(h, false); break;
+      case Kind::integer: probe.set_int(h, 0); break;
+      case Kind::decimal: probe.set_decimal(h, Decimal()); break;
+      case Kind::date: probe.set_date(h, Date::from_days(0)); break;
+      case Kind::enumeration: probe.set_string(h, f->values.empty() ? std::string() : f->values.front()); break;
+      default: probe.set_string(h, ""); break;
+    }
+  }
+  admit::BindError error;
+  if (!probe.finish(&error)) {
+    const std::string key = error.field;
+    return fail(key, format_bind_error(error) + ": pass it in `context=` (a dict, nested or dotted keys)");
+  }
+  return py::make_tuple(py::cast(core.release(), py::return_value_policy::take_ownership), py::none(), py::none());
+}
+
+// ---- the policy's own tests (as `admit test` runs them) -------------------------------------------
+
+bool contains_text(std::string_view haystack, std::string_view needle) { return haystack.find(needle) != std::string_view::npos; }
+std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+std::string list_text(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + items[i];
+  return out + "]";
+}
+
+/// One test, checked as `admit test` checks it; the mismatches (empty = pass).
+std::vector<std::string> run_test_case(const Policy& policy, const admit::PolicyTest& test, admit::Context& context,
+                                       Applicant& applicant) {
+  std::vector<std::string> problems;
+  admit::BindError bind_error;
+  const bool bound = admit::bind_test_case(test, context, applicant, &bind_error);
+  if (test.error_contains) {
+    const std::string& expected = *test.error_contains;
+    if (!bound) {
+      const std::string message = format_bind_error(bind_error);
+      if (!contains_text(bind_error.message, expected) && !contains_text(message, expected))
+        problems.push_back("error: expected an error containing " + quoted(expected) + ", got " + quoted(message));
+      return problems;
+    }
+    Decision decision;
+    policy.evaluate(applicant, decision);
+    if (!decision.ok()) {
+      if (!contains_text(decision.error(), expected))
+        problems.push_back("error: expected an error containing " + quoted(expected) + ", got " +
+                           quoted(mask_ids_in_text(decision.error())));
+    } else {
+      problems.push_back("error: expected an error containing " + quoted(expected) +
+                         ", but the applicant was accepted (group " + quoted(decision.group_id()) + ")");
+    }
+    return problems;
+  }
+  if (!bound) {
+    problems.push_back("applicant: cannot bind: " + format_bind_error(bind_error));
+    return problems;
+  }
+  Decision decision;
+  policy.evaluate(applicant, decision);
+  if (!decision.ok()) {
+    problems.push_back("evaluation error: " + mask_ids_in_text(decision.error()));
+    return problems;
+  }
+  auto yes_no = [](bool b) { return std::string(b ? "true" : "false"); };
+  if (test.eligible && *test.eligible != decision.eligible())
+    problems.push_back("eligible: expected " + yes_no(*test.eligible) + ", got " + yes_no(decision.eligible()));
+  if (test.group && *test.group != decision.group_id())
+    problems.push_back("group: expected " + quoted(*test.group) + ", got " + quoted(decision.group_id()));
+  if (test.points && *test.points != decision.points())
+    problems.push_back("points: expected " + test.points->to_string() + ", got " + decision.points().to_string());
+  const auto& items = policy.points_items();
+  for (const auto& [id, expected] : test.breakdown) {
+    const auto item = std::find_if(items.begin(), items.end(), [&](const admit::PointsItemInfo& i) { return i.id == id; });
+    if (item == items.end()) {
+      problems.push_back("breakdown." + id + ": no such points item");
+      continue;
+    }
+    const auto index = static_cast<std::uint32_t>(item - items.begin());
+    Decimal actual;
+    for (const admit::PointsLine& line : decision.breakdown())
+      if (line.item == index) actual = line.value;
+    if (actual != expected)
+      problems.push_back("breakdown." + id + ": expected " + expected.to_string() + ", got " + actual.to_string());
+  }
+  if (test.sort_key) {
+    std::vector<std::string> actual;
+    const std::size_t own = decision.sort_key().empty() ? 0
+                            : decision.eligible()      ? 1 + policy.tie_break(decision.group()).size()
+                                                       : 1;
+    for (std::size_t i = 0; i < own; ++i) actual.push_back(decision.sort_key_text(i));
+    bool same = actual.size() == test.sort_key->size();
+    for (std::size_t i = 0; same && i < actual.size(); ++i) {
+      const auto want = Decimal::parse((*test.sort_key)[i]);
+      const auto got = Decimal::parse(actual[i]);
+      same = want && got ? *want == *got : actual[i] == (*test.sort_key)[i];
+    }
+    if (!same) problems.push_back("sort_key: expected " + list_text(*test.sort_key) + ", got " + list_text(actual));
+  }
+  if (test.missing) {
+    const std::vector<std::string> actual = decision.missing_ids();
+    if (actual != *test.missing)
+      problems.push_back("missing: expected " + list_text(*test.missing) + ", got " + list_text(actual));
+  }
+  return problems;
+}
+
+py::list CorePolicy::run_tests() const {
+  const Policy& policy = *policy_;
+  const auto& tests = policy.tests();
+  std::vector<std::vector<std::string>> problems(tests.size());
+  {
+    py::gil_scoped_release release;
+    Applicant applicant(policy);
+    admit::Context context(policy);
+    for (std::size_t i = 0; i < tests.size(); ++i) problems[i] = run_test_case(policy, tests[i], context, applicant);
+  }
+  py::list out;
+  for (std::size_t i = 0; i < tests.size(); ++i) out.append(py::make_tuple(i, problems[i]));
+  return out;
 }
 
 // ---- compile --------------------------------------------------------------------------------------
@@ -1173,10 +1460,15 @@ PYBIND11_MODULE(_core, m) {
   m.doc() = "admit._core: the native half of the `admit` package (private; use `import admit`).";
   types();
 
+  py::class_<CoreContext>(m, "CoreContext", "An evaluation context bound to one policy (read-only, shared).")
+      .def_readonly("values", &CoreContext::values, "The values set, as (path, canonical text).");
   py::class_<CorePolicy>(m, "CorePolicy", "A compiled, immutable policy (shared, thread-safe).")
+      .def("bind_context", &CorePolicy::bind_context, py::arg("values"), py::arg("per_row") = std::vector<std::string>{},
+           "Binds [(path, value)] into a context: (CoreContext, None, None) or (None, key, message).")
+      .def("run_tests", &CorePolicy::run_tests, "Runs the policy's tests as `admit test` does: [(index, problems)].")
       .def("info", &CorePolicy::info, "Metadata, facts, params, groups, points items, certificates and tests.")
       .def("evaluate", &CorePolicy::evaluate, py::arg("rows"), py::arg("columns"), py::arg("threads") = 0,
-           py::arg("full") = false,
+           py::arg("full") = false, py::arg("context") = nullptr,
            "Evaluates `rows` applicants given as columns [(name, source, data[, uniques])]; "
            "source is bool|int|float|days|coded|objects. The GIL is released while evaluating.");
 
