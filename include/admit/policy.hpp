@@ -62,6 +62,9 @@ struct CompileOptions {
   /// Paths are compared after normalisation, as `extends:` resolves them (relative to the file that
   /// names them).
   std::vector<std::pair<std::string, std::string>> files;
+  /// Whether `extends:` may read files from the disk (those not in `files`). Turn it off when
+  /// compiling rule files from untrusted sources: a base's text appears in diagnostics.
+  bool read_bases_from_disk = true;
   /// When set, receives the merged policy (the rule file with everything it extends) as one YAML
   /// document: what `admit check --resolved` prints.
   std::string* resolved_out = nullptr;

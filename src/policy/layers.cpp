@@ -52,6 +52,10 @@ bool LayerResolver::read_text(const std::string& path, std::string& text, std::s
       return true;
     }
   }
+  if (!options_.read_bases_from_disk) {
+    error = "it is not among the files given to the compiler (reading bases from the disk is off)";
+    return false;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = "cannot open it";

@@ -12,7 +12,10 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size > 64 * 1024) return 0;
   std::string text(reinterpret_cast<const char*>(data), size);
-  admit::CompileResult r = admit::compile_source(text, "fuzz.yaml");
+  admit::CompileOptions options;
+  options.read_bases_from_disk = false;  // `extends:` must not wander the file system
+  options.files = {{"base.yaml", "admit: 1\nschema: {id: base, version: 1}\nfacts: {b: {type: int, default: 1}}\n"}};
+  admit::CompileResult r = admit::compile_source(text, "fuzz.yaml", options);
   std::uint32_t lines = 1;
   for (char c : text) lines += c == '\n';
   for (const auto& d : r.diagnostics) {

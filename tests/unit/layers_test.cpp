@@ -215,6 +215,17 @@ TEST_CASE("layers: diagnostics name the file and line each node came from", "[la
     CHECK(d->line == 2);
     CHECK(d->message == "cannot read the base file `nonexistent-dir/nowhere/base.yaml`: cannot open it");
   }
+  SECTION("reading from the disk switched off") {
+    admit::CompileOptions options;
+    options.read_bases_from_disk = false;
+    auto r = admit::compile_source("admit: 1\nextends: rules/schema/applicant-v1.yaml\npolicy: {id: c}\ngroups: []\n",
+                                   "c.yaml", options);
+    const auto* d = find_code(r, "io");
+    REQUIRE(d);
+    CHECK(d->message ==
+          "cannot read the base file `rules/schema/applicant-v1.yaml`: it is not among the files given to the "
+          "compiler (reading bases from the disk is off)");
+  }
   SECTION("a cycle") {
     auto r = admit::compile_source("admit: 1\nextends: b.yaml\npolicy: {id: a}\ngroups: []\n", "x/a.yaml",
                                    with_files({{"x/b.yaml", "admit: 1\nextends: a.yaml\n"}}));
