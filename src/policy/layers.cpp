@@ -312,7 +312,13 @@ YAML::Node LayerResolver::merge_list(const YAML::Node& base, const YAML::Node& o
       if (items[static_cast<std::size_t>(index)]->IsMap() && change.IsMap()) {
         edit_item(*items[static_cast<std::size_t>(index)], change, key);
       } else {
+        // A plain item (`- deed`) replaced by a mapping: the merge keys are not part of the item.
         items[static_cast<std::size_t>(index)] = std::make_unique<YAML::Node>(change);
+        if (change.IsMap()) {
+          YAML::Node replaced = change;
+          replaced.remove("before");
+          replaced.remove("after");
+        }
       }
       if (!before && !after) continue;
       item = std::move(items[static_cast<std::size_t>(index)]);

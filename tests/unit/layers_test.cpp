@@ -293,3 +293,17 @@ TEST_CASE("layers: a new id one typo from a base id is a warning naming the id m
   CHECK(r.diagnostics[0].line == 5);
   CHECK(r.diagnostics[0].help == "to edit the base's group, write its id: `hukou_only`");
 }
+
+TEST_CASE("layers: a plain requirement moved with before:", "[layers]") {
+  auto r = compile_county(R"(admit: 1
+extends: base.yaml
+policy: {id: c}
+groups:
+  - id: both
+    requires: [contract, {certificate: deed, before: household_register}]
+)");
+  INFO(render(r));
+  REQUIRE(r.ok());
+  const auto d = decide(*r.policy, R"({"hukou":{"zone":"in_zone"},"owns":true})");
+  CHECK(d.missing_ids() == std::vector<std::string>{"deed", "household_register", "contract"});
+}
