@@ -664,6 +664,11 @@ class Compiler {
   void load_lets(const YAML::Node& node) {
     if (!node) return;
     if (!yaml_.expect_map(node, "`let`")) return;
+    struct Let {
+      YAML::Node name, expression;
+      std::set<std::string> uses;  // other lets it reads
+    };
+    std::vector<Let> lets;
     std::set<std::string> seen;
     for (const auto& kv : node) {
       if (++let_count_ > options_.limits.max_rules) {
@@ -680,11 +685,79 @@ class Compiler {
         continue;
       }
       if (!yaml_.expect_scalar(kv.second, "an expression")) continue;
-      std::string storage;
-      std::unique_ptr<ScalarMap> map;
-      auto text = expression_text(kv.second, storage, map);
-      exprs_.add_let(kv.first.Scalar(), text, yaml_.offset(kv.first));
+      lets.push_back(Let{kv.first, kv.second, {}});
     }
+    // Lets are compiled in dependency order, not in the order written: a county that replaces a
+    // baseline's let (which keeps the baseline's place) may use lets the county adds.
+    for (Let& let : lets) {
+      expr::ParseResult parsed = expr::parse_expression(let.expression.Scalar(), parse_limits());
+      if (!parsed.error) collect_let_uses(parsed.ast, parsed.ast.root, seen, {}, let.uses);
+      let.uses.erase(let.name.Scalar());  // a let cannot read itself; the compiler says so
+    }
+    std::vector<bool> done(lets.size(), false);
+    std::set<std::string> defined;
+    for (std::size_t emitted = 0; emitted < lets.size();) {
+      bool progress = false;
+      for (std::size_t i = 0; i < lets.size(); ++i) {
+        if (done[i]) continue;
+        bool ready = std::all_of(lets[i].uses.begin(), lets[i].uses.end(),
+                                 [&](const std::string& u) { return defined.contains(u); });
+        if (!ready) continue;
+        compile_let(lets[i].name, lets[i].expression);
+        defined.insert(lets[i].name.Scalar());
+        done[i] = true;
+        ++emitted;
+        progress = true;
+        break;  // restart: keep the written order wherever dependencies allow
+      }
+      if (progress) continue;
+      std::string cycle;
+      for (std::size_t i = 0; i < lets.size(); ++i)
+        if (!done[i]) cycle += (cycle.empty() ? "`" : ", `") + lets[i].name.Scalar() + "`";
+      for (std::size_t i = 0; i < lets.size(); ++i) {
+        if (done[i]) continue;
+        yaml_.error(lets[i].name, "let-cycle", fmt::format("these lets read each other in a cycle: {}", cycle)).help =
+            "a derived value can only use values that do not depend on it";
+        break;
+      }
+      for (std::size_t i = 0; i < lets.size(); ++i)
+        if (!done[i]) exprs_.poison(lets[i].name.Scalar());
+      return;
+    }
+  }
+
+  expr::ParseLimits parse_limits() const {
+    expr::ParseLimits limits;
+    limits.max_length = options_.limits.max_expression_bytes;
+    limits.max_depth = options_.limits.max_expression_depth;
+    return limits;
+  }
+
+  // The let names an expression reads (names bound by its quantifiers excepted).
+  void collect_let_uses(const expr::Ast& ast, std::uint32_t at, const std::set<std::string>& lets,
+                        std::vector<std::string> bound, std::set<std::string>& out) {
+    const expr::Node& n = ast.at(at);
+    if (n.kind == expr::NodeKind::name) {
+      const std::string head = n.text.substr(0, n.text.find('.'));
+      if (lets.contains(n.text) && std::find(bound.begin(), bound.end(), head) == bound.end()) out.insert(n.text);
+      return;
+    }
+    if (n.kind == expr::NodeKind::quantifier && !n.var.empty()) {
+      // The list is read outside the variable's scope, the rest inside it.
+      for (std::size_t c = 0; c < n.children.size(); ++c) {
+        if (c == 1) bound.push_back(n.var);
+        collect_let_uses(ast, n.children[c], lets, bound, out);
+      }
+      return;
+    }
+    for (std::uint32_t c : n.children) collect_let_uses(ast, c, lets, bound, out);
+  }
+
+  void compile_let(const YAML::Node& name, const YAML::Node& expression) {
+    std::string storage;
+    std::unique_ptr<ScalarMap> map;
+    auto text = expression_text(expression, storage, map);
+    exprs_.add_let(name.Scalar(), text, yaml_.offset(name));
   }
 
   // --- certificates -------------------------------------------------------------------------

@@ -345,3 +345,26 @@ groups:
   REQUIRE_FALSE(different.ok());
   CHECK(different.diagnostics[0].code == "type-mismatch");
 }
+
+TEST_CASE("lets are compiled in dependency order; a cycle is an error", "[compile]") {
+  const std::string head = "admit: 1\npolicy: {id: lets}\nfacts: {x: {type: int}}\n";
+  auto ordered = admit::compile_source(head + R"(let:
+  total: base + extra       # reads lets written below it
+  base: x * 2
+  extra: "if big then 10 else 0"
+  big: x > 5
+groups: []
+points: {items: [{id: t, value: total}]}
+)", "lets.yaml");
+  INFO(admit::render_text(ordered.diagnostics));
+  REQUIRE(ordered.ok());
+  auto cycle = admit::compile_source(head + "let:\n  a: b + 1\n  b: a * 2\n  c: x\ngroups: []\n", "lets.yaml");
+  REQUIRE_FALSE(cycle.ok());
+  REQUIRE(cycle.diagnostics.size() == 1);
+  CHECK(cycle.diagnostics[0].code == "let-cycle");
+  CHECK(cycle.diagnostics[0].line == 5);
+  CHECK(cycle.diagnostics[0].message == "these lets read each other in a cycle: `a`, `b`");
+  auto self = admit::compile_source(head + "let:\n  a: a + 1\ngroups: []\n", "lets.yaml");
+  REQUIRE_FALSE(self.ok());
+  CHECK(self.diagnostics[0].code == "unknown-name");
+}
