@@ -142,7 +142,8 @@ struct TieBreakInfo {
   std::string id;
   std::string label;
   bool descending = false;  ///< larger values first (the sort key holds the value negated)
-  bool points = false;      ///< the key is the points total
+  bool points = false;      ///< the key is the points total (`points`) or an item's value (`points.<item>`)
+  std::string item;         ///< the points item, for `points.<item>`
   FactType type{};          ///< the key's type (decimal for the points total)
   std::vector<std::string> values;  ///< enum keys: the enum's value names
 };

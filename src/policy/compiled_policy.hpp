@@ -114,7 +114,8 @@ struct PointsItemDef {
 };
 
 struct TieBreakDef {
-  std::optional<vm::Segment> key;  // absent: the points total
+  std::optional<vm::Segment> key;  // absent: the points total, or a points item's value
+  std::uint32_t item = UINT32_MAX; // `points.<item>`: that item's value after its cap
   bool descending = false;
 };
 
@@ -126,10 +127,17 @@ struct FusedDecision {
   std::uint32_t failed = 0;      // register: index of the failed check, or -1
   std::uint32_t group = 0;       // register: group index, or -1
   std::uint32_t requirements = 0;// register: bit j set when the group's conditional requirement j applies
+                                 // (with certificate_bits: bit c when it applies to certificate c)
   std::vector<std::uint32_t> applied;  // per points item: 1 when its `when` holds (UINT32_MAX: no `when`)
   std::vector<std::uint32_t> raw;      // per points item: value in decimal units before the cap
   std::vector<std::int64_t> caps;      // per points item: the cap in decimal units (INT64_MAX: none)
   std::uint64_t fingerprint = 0;       // of the fused code and the fact layout (native code must match)
+  // Certificates as bit sets: when every group's requirements name distinct certificates below 64
+  // in ascending order (the usual case), the requirements register holds certificate bits, and the
+  // statuses are read off the applicant's verified/submitted words with bit operations.
+  bool certificate_bits = false;
+  std::vector<std::uint64_t> group_certificates;  // per group: certificates of its unconditional requirements
+  std::uint64_t substitutable = 0;                // certificates that have substitutes (the general path)
   /// The registers generated native code writes out, in this order: failed, group, requirements,
   /// each item's raw, each conditional item's applied flag.
   std::vector<std::uint32_t> outputs() const;

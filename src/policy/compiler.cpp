@@ -993,9 +993,26 @@ class Compiler {
       info.descending = def.descending;
       auto key = item["key"];
       if (!yaml_.required(item, key, "key") || !yaml_.expect_scalar(key, "a key expression")) continue;
-      if (key.Scalar() == "points") {
+      const std::string& text = key.Scalar();
+      if (text == "points") {
         info.points = true;
         info.type = FactType::decimal;
+      } else if (text.starts_with("points.")) {
+        // An item's value after its cap: the order many points tables publish (Dongguan).
+        const std::string id = text.substr(7);
+        auto it = std::find_if(policy_->points_infos.begin(), policy_->points_infos.end(),
+                               [&](const PointsItemInfo& p) { return p.id == id; });
+        if (it == policy_->points_infos.end()) {
+          std::vector<std::string_view> ids;
+          for (const auto& p : policy_->points_infos) ids.push_back(p.id);
+          auto& d = yaml_.error(key, "unknown-points-item", fmt::format("no points item `{}`", id));
+          if (auto s = did_you_mean(id, ids); !s.empty()) d.help = fmt::format("did you mean `points.{}`?", s);
+          continue;
+        }
+        info.points = true;
+        info.item = id;
+        info.type = FactType::decimal;
+        def.item = static_cast<std::uint32_t>(it - policy_->points_infos.begin());
       } else {
         auto c = compile_expression(key, Expect::any, nullptr);
         if (!c) continue;

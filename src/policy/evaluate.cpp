@@ -20,6 +20,9 @@ using internal::CompiledPolicy;
 using internal::TypeKind;
 namespace vm = internal::vm;
 
+static_assert(static_cast<unsigned>(CertificateStatus::verified) == 0 && static_cast<unsigned>(CertificateStatus::submitted) == 1 &&
+              static_cast<unsigned>(CertificateStatus::missing) == 3);
+
 struct DecisionWriter {
   const CompiledPolicy& p;
   const Policy& policy;
@@ -156,40 +159,85 @@ struct DecisionWriter {
     }
     const std::int64_t group = results[group_at];
     d.group_ = group < 0 ? UINT32_MAX : static_cast<std::uint32_t>(group);
-    std::int64_t total = 0;
+    if (!fill_points(results, raw_at, applied_at)) [[unlikely]]
+      return false;
+    if (d.group_ == UINT32_MAX) return true;
+    const std::uint64_t applies = static_cast<std::uint64_t>(results[requirements_at]);
+    if (f.certificate_bits) [[likely]]
+      return certificates_from_bits(f.group_certificates[d.group_] | applies);
+    const auto& group_def = p.groups[d.group_];
+    const std::size_t count = group_def.requirements.size();
+    if (d.certificates_.size() < count) d.certificates_.resize(count);
+    for (std::uint32_t j = 0; j < count; ++j) {
+      const auto& req = group_def.requirements[j];
+      if (req.condition && !((applies >> j) & 1u)) continue;
+      if (applicant.is_verified(req.certificate)) {  // the common case, inline
+        d.certificates_[d.certificates_count_++] = RequiredCertificate{req.certificate, CertificateStatus::verified, UINT32_MAX};
+        continue;
+      }
+      if (!certificate_status(req.certificate)) return false;
+    }
+    return true;
+  }
+
+  // Every points line, its cap and the total from the fused program's outputs: straight-line per
+  // item, the overflow check folded into one flag. Line i is always item i (see grow_breakdown),
+  // so the item index is not written again.
+  bool fill_points(const std::int64_t* results, const std::uint32_t* raw_at, const std::uint32_t* applied_at) {
     const std::size_t items = p.points_items.size();
-    if (d.breakdown_.size() < items) d.breakdown_.resize(items);
+    if (d.breakdown_.size() < items) grow_breakdown(items);
     d.breakdown_count_ = items;
     PointsLine* lines = d.breakdown_.data();
     const std::int64_t* caps = p.fused.caps.data();
-    for (std::uint32_t i = 0; i < items; ++i) {
-      PointsLine& line = lines[i];
+    std::int64_t total = 0;
+    bool overflow = false;
+    for (std::size_t i = 0; i < items; ++i) {
       const std::int64_t raw = results[raw_at[i]];
       const std::int64_t value = raw < caps[i] ? raw : caps[i];
-      line.item = i;
-      line.applied = applied_at[i] == UINT32_MAX || results[applied_at[i]] != 0;
-      line.raw = Decimal::from_units(raw);
-      line.value = Decimal::from_units(value);
-      if (vm::op_add(total, value, total) != vm::ErrorCode::none) [[unlikely]]
-        return false;
+      const std::uint32_t applied = applied_at[i];
+      lines[i].raw = Decimal::from_units(raw);
+      lines[i].value = Decimal::from_units(value);
+      lines[i].applied = applied == UINT32_MAX || results[applied] != 0;
+      overflow |= __builtin_add_overflow(total, value, &total);
     }
+    if (overflow) [[unlikely]]
+      return false;  // the slow path words the error
     d.points_uncapped_ = Decimal::from_units(total);
     d.points_ = p.points_cap && *p.points_cap < d.points_uncapped_ ? *p.points_cap : d.points_uncapped_;
-    if (d.group_ != UINT32_MAX) {
-      const auto& group_def = p.groups[d.group_];
-      const std::uint64_t applies = static_cast<std::uint64_t>(results[requirements_at]);
-      const std::size_t count = group_def.requirements.size();
-      if (d.certificates_.size() < count) d.certificates_.resize(count);
-      for (std::uint32_t j = 0; j < count; ++j) {
-        const auto& req = group_def.requirements[j];
-        if (req.condition && !((applies >> j) & 1u)) continue;
-        if (applicant.is_verified(req.certificate)) {  // the common case, inline
-          d.certificates_[d.certificates_count_++] = RequiredCertificate{req.certificate, CertificateStatus::verified, UINT32_MAX};
-          continue;
-        }
-        if (!certificate_status(req.certificate)) return false;
-      }
+    return true;
+  }
+
+  // Lines are only ever written at their item's index (here and in points()), so the item index is
+  // set once, when the storage grows.
+  void grow_breakdown(std::size_t items) {
+    const std::size_t old = d.breakdown_.size();
+    d.breakdown_.resize(items);
+    for (std::size_t i = old; i < items; ++i) d.breakdown_[i].item = static_cast<std::uint32_t>(i);
+  }
+
+  // The statuses of the required certificates (`required`: certificate bits, ascending = the
+  // policy's requirement order) with bit operations: verified, else submitted, else missing. A
+  // missing certificate that has substitutes takes the general path, which runs their conditions.
+  bool certificates_from_bits(std::uint64_t required) {
+    if (required == 0) return true;  // (also: a policy without certificates has no bit words)
+    const std::uint64_t verified = applicant.verified[0], submitted = applicant.submitted[0];
+    if (required & ~(verified | submitted) & p.fused.substitutable) [[unlikely]] {
+      for (std::uint64_t bits = required; bits != 0; bits &= bits - 1)
+        if (!certificate_status(static_cast<std::uint32_t>(__builtin_ctzll(bits)))) return false;
+      return true;
     }
+    const auto n = static_cast<std::size_t>(__builtin_popcountll(required));
+    if (d.certificates_.size() < n) d.certificates_.resize(n);
+    RequiredCertificate* out = d.certificates_.data();
+    for (std::uint64_t bits = required; bits != 0; bits &= bits - 1, ++out) {
+      const auto c = static_cast<unsigned>(__builtin_ctzll(bits));
+      const auto v = static_cast<unsigned>(verified >> c) & 1u, s = static_cast<unsigned>(submitted >> c) & 1u;
+      out->certificate = c;
+      // verified 0, submitted 1, missing 3 (CertificateStatus), without branches
+      out->status = static_cast<CertificateStatus>((v ^ 1u) * (3u - 2u * s));
+      out->substitute = UINT32_MAX;
+    }
+    d.certificates_count_ = n;
     return true;
   }
 
@@ -252,7 +300,7 @@ struct DecisionWriter {
       if (tracing)
         trace(TraceKind::points, i, applies != 0, fmt::format("points {} ({})", info.id, info.label), &item.value,
               item.expression, item.offset, line.value);
-      if (d.breakdown_.size() <= d.breakdown_count_) d.breakdown_.resize(d.breakdown_count_ + 1);
+      if (d.breakdown_.size() <= d.breakdown_count_) grow_breakdown(d.breakdown_count_ + 1);
       d.breakdown_[d.breakdown_count_++] = line;
     }
     d.points_uncapped_ = Decimal::from_units(total);
@@ -277,6 +325,7 @@ struct DecisionWriter {
     for (std::size_t i = 0; i < keys.size(); ++i) {
       const internal::TieBreakDef& def = p.tie_break_keys[keys[i]];
       std::int64_t v = d.points_.units();
+      if (def.item != UINT32_MAX) v = def.item < d.breakdown_count_ ? d.breakdown_[def.item].value.units() : 0;
       if (def.key && !run(*def.key, "tie-break key", v)) return;
       // Values are dates, enum indexes, ints and decimals well inside int64: negation is exact.
       key[i + 1] = def.descending ? -v : v;

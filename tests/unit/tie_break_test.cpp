@@ -138,3 +138,39 @@ groups: [{id: g, when: true}]
   const Ranked b = rank(*r.policy, "b", R"({"permit":"2010-06-01"})");
   CHECK(b.text == std::vector<std::string>{"1", "2010-06-01", "10"});
 }
+
+TEST_CASE("tie-break: a points item's capped value as a key", "[tie_break]") {
+  auto r = admit::compile_source(R"(admit: 1
+policy: {id: items}
+facts:
+  months: {type: int}
+  days: {type: int}
+tie_break:
+  - {id: total, key: points, order: descending}
+  - {id: permit, key: points.residence, order: descending}
+groups: [{id: g, when: true}]
+points:
+  items:
+    - {id: residence, value: days / 30, cap: 10}
+    - {id: insurance, value: months * 0.2}
+)", "items.yaml");
+  INFO(admit::render_text(r.diagnostics));
+  REQUIRE(r.ok());
+  CHECK(r.policy->tie_break(0)[1].item == "residence");
+  // Equal totals: the one with more residence points (capped at 10) ranks first.
+  const Ranked a = rank(*r.policy, "a", R"({"months":50,"days":600})");   // 10 (capped from 20) + 10
+  const Ranked b = rank(*r.policy, "b", R"({"months":60,"days":240})");   // 8 + 12
+  CHECK(a.text == std::vector<std::string>{"1", "20", "10"});
+  CHECK(b.text == std::vector<std::string>{"1", "20", "8"});
+  CHECK(a.key < b.key);
+
+  auto bad = admit::compile_source(R"(admit: 1
+policy: {id: items}
+tie_break: [{id: t, key: points.residense}]
+groups: [{id: g, when: true}]
+points: {items: [{id: residence, value: 1}]}
+)", "items.yaml");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.diagnostics[0].message == "no points item `residense`");
+  CHECK(bad.diagnostics[0].help == "did you mean `points.residence`?");
+}
