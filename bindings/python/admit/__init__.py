@@ -43,6 +43,7 @@ __all__ = [
     "PolicyError",
     "PolicyTest",
     "TestResult",
+    "TestRun",
     "TieBreak",
     "compile",
     "compile_file",
@@ -445,6 +446,8 @@ def _decision_from_core(core_row: Optional[Mapping[str, Any]], result: Mapping[s
 # ---------------------------------------------------------------------------------------------
 
 Record = Mapping[str, Any]
+# An evaluation context: context value paths (nested dicts or dotted keys) -> values.
+ContextMapping = Mapping[str, Any]
 Overrides = Union[Mapping[str, Any], Iterable[Tuple[str, Any]], None]
 
 
@@ -577,6 +580,12 @@ class Policy:
         values = list(_flatten_unique(context, ContextError).items()) if context else []
         core_context, key, message = self._core.bind_context(values, list(per_row))
         if core_context is None:
+            if key not in self._fact_by_path:
+                import difflib
+
+                close = difflib.get_close_matches(key, [f.path for f in self.context_facts], n=1)
+                if close:
+                    message = f"`{key}` is not a context value of this policy; did you mean `{close[0]}`?"
             raise ContextError(message, key)
         return core_context
 

@@ -10,6 +10,7 @@ import pandas
 __version__: str
 
 Record = Mapping[str, Any]
+ContextMapping = Mapping[str, Any]
 Overrides = Union[Mapping[str, Any], Iterable[Tuple[str, Any]], None]
 
 class Diagnostic(NamedTuple):
@@ -32,6 +33,10 @@ class PolicyError(ValueError):
     @property
     def errors(self) -> List[Diagnostic]: ...
 
+class ContextError(ValueError):
+    key: str
+    def __init__(self, message: str, key: str = ...) -> None: ...
+
 class Fact(NamedTuple):
     path: str
     type: str
@@ -41,6 +46,7 @@ class Fact(NamedTuple):
     value_labels: Tuple[str, ...]
     has_default: bool
     max_items: int
+    context: bool = ...
 
 class Group(NamedTuple):
     id: str
@@ -56,11 +62,22 @@ class PointsItem(NamedTuple):
     id: str
     label: str
     cap: Optional[Decimal]
+    kind: str = ...
 
 class Certificate(NamedTuple):
     id: str
     label: str
     verified_by: str
+    category: str = ...
+    label_en: str = ...
+
+class TieBreak(NamedTuple):
+    id: str
+    label: str
+    order: str
+    points: bool
+    type: str
+    values: Tuple[str, ...]
 
 class Param(NamedTuple):
     name: str
@@ -79,6 +96,28 @@ class PolicyTest(NamedTuple):
     breakdown: Dict[str, Decimal]
     missing: Optional[List[str]]
     error_contains: Optional[str]
+    context: Optional[Dict[str, Any]] = ...
+    context_json: str = ...
+    sort_key: Optional[List[str]] = ...
+
+class TestResult(NamedTuple):
+    test: PolicyTest
+    problems: Tuple[str, ...]
+    @property
+    def passed(self) -> bool: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def location(self) -> str: ...
+
+class TestRun(List[TestResult]):
+    @property
+    def passed(self) -> int: ...
+    @property
+    def failed(self) -> List[TestResult]: ...
+    @property
+    def ok(self) -> bool: ...
+    def summary(self) -> str: ...
 
 class Decision:
     eligible: Optional[bool]
@@ -99,6 +138,8 @@ class Decision:
     failed_check: Optional[str]
     failed_reason: Optional[str]
     policy_id: Optional[str]
+    sort_key: Optional[Tuple[int, ...]]
+    sort_key_text: Optional[List[str]]
     @property
     def ok(self) -> bool: ...
     def as_dict(self) -> Dict[str, Any]: ...
@@ -113,6 +154,7 @@ class Policy:
     grade: int
     age_cutoff: Optional[datetime.date]
     facts: List[Fact]
+    context_facts: List[Fact]
     param_infos: List[Param]
     params: Dict[str, str]
     groups: List[Group]
@@ -121,18 +163,30 @@ class Policy:
     points_cap: Optional[Decimal]
     certificates: List[Certificate]
     tests: List[PolicyTest]
+    lints: List[str]
     overrides: Dict[str, str]
     file: str
     source_text: str
+    sources: List[Tuple[str, str]]
     bases: List[Tuple[str, str]]
     warnings: List[Diagnostic]
     def with_overrides(self, overrides: Overrides) -> Policy: ...
-    def evaluate(self, record: Record) -> Decision: ...
+    def evaluate(self, record: Record, context: Optional[ContextMapping] = ...) -> Decision: ...
     def evaluate_many(
-        self, data: Union[pandas.DataFrame, Sequence[Record]], *, threads: Optional[int] = ...
+        self,
+        data: Union[pandas.DataFrame, Sequence[Record]],
+        *,
+        threads: Optional[int] = ...,
+        context: Optional[ContextMapping] = ...,
     ) -> pandas.DataFrame: ...
+    def run_tests(self, pattern: Optional[str] = ...) -> TestRun: ...
     def fact(self, path: str) -> Fact: ...
-    def __reduce__(self) -> Tuple[Any, Tuple[str, str, List[Tuple[str, str]]]]: ...
+    @property
+    def has_tie_break(self) -> bool: ...
+    def tie_break(self, group: Optional[str] = ...) -> List[TieBreak]: ...
+    def __reduce__(
+        self,
+    ) -> Tuple[Any, Tuple[str, str, List[Tuple[str, str]], List[Tuple[str, str]]]]: ...
 
 class PointsShift(NamedTuple):
     compared: int
@@ -154,7 +208,12 @@ def compile(path_or_text: Union[str, os.PathLike[str]], overrides: Overrides = .
 def compile_file(path: Union[str, os.PathLike[str]], overrides: Overrides = ...) -> Policy: ...
 def compile_text(text: str, overrides: Overrides = ..., *, file_name: str = ...) -> Policy: ...
 def diff(
-    policy_a: Policy, policy_b: Policy, data: Union[pandas.DataFrame, Sequence[Record]], *, threads: Optional[int] = ...
+    policy_a: Policy,
+    policy_b: Policy,
+    data: Union[pandas.DataFrame, Sequence[Record]],
+    *,
+    threads: Optional[int] = ...,
+    context: Optional[ContextMapping] = ...,
 ) -> Diff: ...
 def diff_summary(d: Diff) -> str: ...
 def _rebuild(source_text: str, file_name: str, overrides: List[Tuple[str, str]],
