@@ -36,6 +36,9 @@ def decision_html(d: Any) -> str:
         summary.append(["原因", escape(d.failed_reason)])
     if d.missing:
         summary.append(["缺少材料", escape(", ".join(d.missing))])
+    if d.sort_key:
+        # The tie-break values as people read them (the rank, then the group's keys).
+        summary.append(["组内排序键 (sort key)", escape(" → ".join(d.sort_key_text or []))])
     parts = [_table("评估结果", ["项目", "结果"], summary)]
     lines = [[escape(i), escape(label), escape(str(value)), escape(str(raw)), "是" if applied else "否"]
              for i, label, raw, value, applied in d.lines or []]

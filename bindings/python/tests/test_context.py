@@ -189,6 +189,7 @@ def test_evaluate_with_context_and_sort_key(kuiwen):
     assert d.sort_key == EXPECTED_KEYS["a"]
     assert d.sort_key_text == ["1", "2016-09-20", "2012-05-10", "2999-12-31"]
     assert "sort key" in d.explain() and "2012-05-10" in d.explain()
+    assert "组内排序键" in d._repr_html_() and "2016-09-20 → 2012-05-10" in d._repr_html_()
     # Dotted keys, datetime.date / pandas.Timestamp / numpy values are converted as in records.
     dotted = {"school.zone": "370705-001", "school.district_code": "370705", "admission.year": np.int64(2022),
               "admission.age_cutoff": datetime.date(2022, 8, 31),
