@@ -20,6 +20,7 @@
 #include "admit/context.hpp"
 #include "admit/policy.hpp"
 #include "cli/commands.hpp"
+#include "cli/test_coverage.hpp"
 
 namespace admit::internal::cli {
 
@@ -113,7 +114,7 @@ std::string trace_lines(const Policy& policy, const Applicant& applicant) {
 
 // Runs one test; returns the mismatch lines (empty = pass).
 std::vector<std::string> run_one(const Policy& policy, const PolicyTest& test, bool& want_trace,
-                                 Context& context, Applicant& applicant) {
+                                 Context& context, Applicant& applicant, TestCoverage& coverage) {
   std::vector<std::string> problems;
   BindError bind_error;
   const bool bound = bind_test_case(test, context, applicant, &bind_error);
@@ -129,6 +130,7 @@ std::vector<std::string> run_one(const Policy& policy, const PolicyTest& test, b
     }
     Decision decision;
     policy.evaluate(applicant, decision);
+    coverage.record(decision);
     if (!decision.ok()) {
       if (!contains(decision.error(), expected))
         problems.push_back(fmt::format("error: expected an error containing {}, got {}", in_quotes(expected),
@@ -147,6 +149,7 @@ std::vector<std::string> run_one(const Policy& policy, const PolicyTest& test, b
   }
   Decision decision;
   policy.evaluate(applicant, decision);
+  coverage.record(decision);
   if (!decision.ok()) {
     problems.push_back(fmt::format("evaluation error: {}", mask_ids_in_text(decision.error())));
     return problems;
@@ -242,10 +245,13 @@ int run_test(const TestOptions& options) {
     const Policy& policy = *compiled.policy;
     Applicant applicant(policy);
     Context context(policy);
+    TestCoverage coverage(policy);
+    std::size_t ran = 0;
     for (const PolicyTest& test : policy.tests()) {
       if (filter && !std::regex_search(test.name, *filter)) continue;
       bool want_trace = false;
-      const std::vector<std::string> problems = run_one(policy, test, want_trace, context, applicant);
+      ++ran;
+      const std::vector<std::string> problems = run_one(policy, test, want_trace, context, applicant, coverage);
       if (problems.empty()) {
         ++passed;
         if (options.verbose) out += fmt::format("{} {} {}\n", style.green("PASS"), location_of(test, file), test.name);
@@ -254,6 +260,16 @@ int run_test(const TestOptions& options) {
         out += fmt::format("{} {} {}\n", style.red("FAIL"), location_of(test, file), test.name);
         for (const std::string& p : problems) out += fmt::format("    {}\n", p);
         if (want_trace && bind_test_case(test, context, applicant)) out += trace_lines(policy, applicant);
+      }
+    }
+    if ((options.coverage || options.require_coverage) && ran != 0) {
+      const std::vector<std::string> gaps = coverage.gaps();
+      if (options.coverage) out += fmt::format("coverage {}: {}\n", file, coverage.summary());
+      for (const std::string& gap : gaps) out += fmt::format("    not covered: {}\n", gap);
+      if (options.require_coverage && !gaps.empty()) {
+        out += fmt::format("{} {}: {} not covered by its tests\n", style.red("FAIL"), file,
+                           gaps.size() == 1 ? "1 rule is" : fmt::format("{} rules are", gaps.size()));
+        ++failed;
       }
     }
     std::fputs(out.c_str(), stdout);

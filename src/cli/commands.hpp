@@ -50,6 +50,8 @@ struct TestOptions {
   std::string run_regex;
   bool fail_on_empty = false;
   ColorMode color = ColorMode::automatic;
+  bool coverage = false;          // print what the tests exercise, and what they miss
+  bool require_coverage = false;  // a rule no test exercises fails the run
 };
 int run_test(const TestOptions& options);
 

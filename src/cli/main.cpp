@@ -94,6 +94,10 @@ int run(int argc, char** argv) {
   test_cmd->add_flag("-v,--verbose", test.verbose, "Print PASS lines too");
   test_cmd->add_option("-r,--run", test.run_regex, "Only run tests whose name matches this regular expression");
   test_cmd->add_flag("--fail-on-empty", test.fail_on_empty, "Exit with status 1 when no test ran");
+  test_cmd->add_flag("--coverage", test.coverage,
+                    "Print which checks, groups, points items, caps, conditional requirements and substitutes the tests exercise");
+  test_cmd->add_flag("--require-coverage", test.require_coverage,
+                     "Fail when a check, group, points item, cap, conditional requirement or substitute is never exercised");
   add_color_option(*test_cmd, test_color);
 
   // eval

@@ -483,6 +483,24 @@ def explain_ineligible_and_missing():
     expect_code(r, 2)  # the benchmark county needs facts this record does not have
 
 
+@case
+def test_coverage():
+    r = run("test", "--coverage", f"{DATA}/coverage.yaml")
+    expect_code(r, 0)  # a report, not a failure
+    expect(f"coverage {DATA}/coverage.yaml: checks 1/2, groups 1/2, points items 1/1, caps 0/1, "
+           "conditional requirements 0/0, substitutes 0/1" in r.out, "the summary line", r)
+    for gap in ["eligibility check `too_old` never fails", "group `other` is never matched",
+                "the cap 24 of points item `insurance` never binds",
+                "substitute `contract_only` for `deed` is never used"]:
+        expect(f"    not covered: {gap}" in r.out, gap, r)
+    r = run("test", "--require-coverage", f"{DATA}/coverage.yaml")
+    expect_code(r, 2)
+    expect(f"FAIL {DATA}/coverage.yaml: 4 rules are not covered by its tests" in r.out, "fails the run", r)
+    expect(r.out.splitlines()[-1] == "2 passed, 1 failed", "counted as one failure", r)
+    r = run("test", "--require-coverage", BENCHMARK)
+    expect_code(r, 0)
+
+
 KUIWEN = "rules/shandong/weifang/kuiwen-2022.yaml"
 KUIWEN_CONTEXT = json.dumps({
     "school": {"id": "kw-primary-01", "zone": "370705-017", "district_code": "370705"},
