@@ -27,6 +27,10 @@ struct BindError {
   std::size_t offset = 0;  ///< byte offset in the JSON text, when known
 };
 
+/// The error as one line for people: "field: message" (the field only when the message does not
+/// name it), resident ID numbers masked.
+std::string describe(const BindError& error);
+
 struct BindOptions {
   /// Reject keys the policy does not declare (default: ignore them, so one record format serves every county).
   bool reject_unknown_fields = false;

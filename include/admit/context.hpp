@@ -45,12 +45,3 @@ class Context {
 
 }  // namespace admit
 
-namespace admit {
-
-struct PolicyTest;
-
-/// Binds a policy test case (Policy::tests()) as `admit test` does: its context into `context`
-/// (used by `applicant`), then its applicant. On failure `error` names the context or the record.
-bool bind_test_case(const PolicyTest& test, Context& context, Applicant& applicant, BindError* error = nullptr);
-
-}  // namespace admit

@@ -17,7 +17,7 @@
 #include "admit/applicant.hpp"
 #include "admit/decision.hpp"
 #include "admit/diagnostic.hpp"
-#include "admit/context.hpp"
+#include "admit/testing.hpp"
 #include "admit/policy.hpp"
 #include "cli/commands.hpp"
 #include "cli/test_coverage.hpp"
@@ -86,16 +86,6 @@ bool collect_policies(const std::vector<std::string>& paths, std::vector<std::st
   return true;
 }
 
-std::string in_quotes(std::string_view s) { return fmt::format("\"{}\"", s); }
-
-std::string list_text(const std::vector<std::string>& items) {
-  return fmt::format("[{}]", fmt::join(items, ", "));
-}
-
-bool contains(std::string_view haystack, std::string_view needle) {
-  return haystack.find(needle) != std::string_view::npos;
-}
-
 // Why the decision was what it was: the eligibility and group conditions from a traced evaluation.
 std::string trace_lines(const Policy& policy, const Applicant& applicant) {
   Decision traced;
@@ -110,99 +100,6 @@ std::string trace_lines(const Policy& policy, const Applicant& applicant) {
     out.push_back('\n');
   }
   return mask_ids_in_text(out);
-}
-
-// Runs one test; returns the mismatch lines (empty = pass).
-std::vector<std::string> run_one(const Policy& policy, const PolicyTest& test, bool& want_trace,
-                                 Context& context, Applicant& applicant, TestCoverage& coverage) {
-  std::vector<std::string> problems;
-  BindError bind_error;
-  const bool bound = bind_test_case(test, context, applicant, &bind_error);
-
-  if (test.error_contains) {
-    const std::string& expected = *test.error_contains;
-    if (!bound) {
-      const std::string message = format_bind_error(bind_error);
-      if (!contains(bind_error.message, expected) && !contains(message, expected))
-        problems.push_back(fmt::format("error: expected an error containing {}, got {}", in_quotes(expected),
-                                       in_quotes(message)));
-      return problems;
-    }
-    Decision decision;
-    policy.evaluate(applicant, decision);
-    coverage.record(decision);
-    if (!decision.ok()) {
-      if (!contains(decision.error(), expected))
-        problems.push_back(fmt::format("error: expected an error containing {}, got {}", in_quotes(expected),
-                                       in_quotes(mask_ids_in_text(decision.error()))));
-    } else {
-      problems.push_back(fmt::format("error: expected an error containing {}, but the applicant was accepted "
-                                     "(group {})",
-                                     in_quotes(expected), in_quotes(decision.group_id())));
-    }
-    return problems;
-  }
-
-  if (!bound) {
-    problems.push_back(fmt::format("applicant: cannot bind: {}", format_bind_error(bind_error)));
-    return problems;
-  }
-  Decision decision;
-  policy.evaluate(applicant, decision);
-  coverage.record(decision);
-  if (!decision.ok()) {
-    problems.push_back(fmt::format("evaluation error: {}", mask_ids_in_text(decision.error())));
-    return problems;
-  }
-
-  if (test.eligible && *test.eligible != decision.eligible()) {
-    problems.push_back(fmt::format("eligible: expected {}, got {}", *test.eligible, decision.eligible()));
-    want_trace = true;
-  }
-  if (test.group && *test.group != decision.group_id()) {
-    problems.push_back(fmt::format("group: expected {}, got {}", in_quotes(*test.group), in_quotes(decision.group_id())));
-    want_trace = true;
-  }
-  if (test.points && *test.points != decision.points())
-    problems.push_back(fmt::format("points: expected {}, got {}", test.points->to_string(),
-                                   decision.points().to_string()));
-  const auto& items = policy.points_items();
-  for (const auto& [id, expected] : test.breakdown) {
-    const auto item = std::find_if(items.begin(), items.end(), [&](const PointsItemInfo& i) { return i.id == id; });
-    if (item == items.end()) {
-      problems.push_back(fmt::format("breakdown.{}: no such points item", id));
-      continue;
-    }
-    const auto index = static_cast<std::uint32_t>(item - items.begin());
-    Decimal actual;
-    for (const PointsLine& line : decision.breakdown())
-      if (line.item == index) actual = line.value;
-    if (actual != expected)
-      problems.push_back(fmt::format("breakdown.{}: expected {}, got {}", id, expected.to_string(), actual.to_string()));
-  }
-  if (test.sort_key) {
-    // The rank and the group's own keys; the zeros that pad it to the longest group's are not shown.
-    std::vector<std::string> actual;
-    const std::size_t own = decision.sort_key().empty() ? 0
-                            : decision.eligible()      ? 1 + policy.tie_break(decision.group()).size()
-                                                       : 1;
-    for (std::size_t i = 0; i < own; ++i) actual.push_back(decision.sort_key_text(i));
-    // Numbers compare as decimals (2 == 2.0); everything else as written.
-    bool same = actual.size() == test.sort_key->size();
-    for (std::size_t i = 0; same && i < actual.size(); ++i) {
-      const auto want = Decimal::parse((*test.sort_key)[i]);
-      const auto got = Decimal::parse(actual[i]);
-      same = want && got ? *want == *got : actual[i] == (*test.sort_key)[i];
-    }
-    if (!same)
-      problems.push_back(fmt::format("sort_key: expected {}, got {}", list_text(*test.sort_key), list_text(actual)));
-  }
-  if (test.missing) {
-    const std::vector<std::string> actual = decision.missing_ids();
-    if (actual != *test.missing)
-      problems.push_back(fmt::format("missing: expected {}, got {}", list_text(*test.missing), list_text(actual)));
-  }
-  return problems;
 }
 
 std::string location_of(const PolicyTest& test, const std::string& policy_file) {
@@ -245,13 +142,16 @@ int run_test(const TestOptions& options) {
     const Policy& policy = *compiled.policy;
     Applicant applicant(policy);
     Context context(policy);
+    Decision decision;
     TestCoverage coverage(policy);
     std::size_t ran = 0;
     for (const PolicyTest& test : policy.tests()) {
       if (filter && !std::regex_search(test.name, *filter)) continue;
-      bool want_trace = false;
       ++ran;
-      const std::vector<std::string> problems = run_one(policy, test, want_trace, context, applicant, coverage);
+      const TestCaseResult result = run_test_case(policy, test, context, applicant, decision);
+      if (result.evaluated) coverage.record(decision);
+      const std::vector<std::string>& problems = result.problems;
+      const bool want_trace = result.decision_wrong;
       if (problems.empty()) {
         ++passed;
         if (options.verbose) out += fmt::format("{} {} {}\n", style.green("PASS"), location_of(test, file), test.name);

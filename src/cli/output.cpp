@@ -233,14 +233,7 @@ std::string_view to_string(TraceKind kind) noexcept {
 
 std::string mask_ids_in_text(std::string_view text) { return mask_resident_ids_in_text(text); }
 
-std::string format_bind_error(const BindError& error) {
-  std::string text;
-  if (!error.field.empty() && error.message.find(error.field) == std::string::npos) {
-    text.append(error.field).append(": ");
-  }
-  text.append(error.message.empty() ? std::string_view("invalid record") : std::string_view(error.message));
-  return mask_ids_in_text(text);
-}
+std::string format_bind_error(const BindError& error) { return describe(error); }
 
 bool peek_record_id(std::string_view json, std::string& id) {
   JsonReader reader(json);

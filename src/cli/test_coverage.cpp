@@ -47,9 +47,10 @@ void TestCoverage::record(const Decision& decision) {
   for (const PointsLine& line : decision.breakdown()) {
     if (line.item >= items.size()) continue;
     if (line.applied && line.value != Decimal{}) items_[line.item] = true;
-    if (items[line.item].cap && line.raw > *items[line.item].cap) caps_[line.item] = true;
+    // A cap is exercised when a test reaches it (at or above): the boundary is what a test shows.
+    if (items[line.item].cap && line.raw >= *items[line.item].cap) caps_[line.item] = true;
   }
-  if (policy_.points_cap() && decision.points_uncapped() > *policy_.points_cap()) total_cap_ = true;
+  if (policy_.points_cap() && decision.points_uncapped() >= *policy_.points_cap()) total_cap_ = true;
   if (decision.group() >= groups_.size()) return;
   groups_[decision.group()] = true;
   for (const RequiredCertificate& rc : decision.certificates()) {
@@ -95,10 +96,10 @@ std::vector<std::string> TestCoverage::gaps() const {
     const PointsItemInfo& item = p.points_infos[i];
     if (!items_[i]) out.push_back(fmt::format("points item {} never scores", named(item.id, item.label)));
     if (item.cap && !caps_[i])
-      out.push_back(fmt::format("the cap {} of points item `{}` never binds", item.cap->to_string(), item.id));
+      out.push_back(fmt::format("the cap {} of points item `{}` is never reached", item.cap->to_string(), item.id));
   }
   if (p.points_cap && !total_cap_)
-    out.push_back(fmt::format("the points cap {} never binds", p.points_cap->to_string()));
+    out.push_back(fmt::format("the points cap {} is never reached", p.points_cap->to_string()));
   for (std::size_t i = 0; i < conditional_.size(); ++i)
     if (!requirements_[i])
       out.push_back(fmt::format("the requirement of `{}` in group `{}` never applies",

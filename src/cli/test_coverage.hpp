@@ -1,6 +1,6 @@
 #pragma once
 // What a policy's tests exercise (`admit test --coverage`): which eligibility checks fail, groups
-// match, points items score, caps bind, conditional requirements apply and substitutes are used in
+// match, points items score, caps are reached, conditional requirements apply and substitutes are used in
 // at least one test, and what no test reaches.
 
 #include <cstdint>

@@ -15,19 +15,3 @@ bool Context::bind_json(std::string_view json, BindError* error) { return values
 
 }  // namespace admit
 
-namespace admit {
-
-bool bind_test_case(const PolicyTest& test, Context& context, Applicant& applicant, BindError* error) {
-  if (!test.context_json.empty()) {
-    if (!context.bind_json(test.context_json, error)) {
-      if (error) error->message = "in the test's context: " + error->message;
-      return false;
-    }
-    applicant.use_context(&context);
-  } else {
-    applicant.use_context(nullptr);
-  }
-  return applicant.bind_json(test.applicant_json, error);
-}
-
-}  // namespace admit

@@ -490,7 +490,7 @@ def test_coverage():
     expect(f"coverage {DATA}/coverage.yaml: checks 1/2, groups 1/2, points items 1/1, caps 0/1, "
            "conditional requirements 0/0, substitutes 0/1" in r.out, "the summary line", r)
     for gap in ["eligibility check `too_old` never fails", "group `other` is never matched",
-                "the cap 24 of points item `insurance` never binds",
+                "the cap 24 of points item `insurance` is never reached",
                 "substitute `contract_only` for `deed` is never used"]:
         expect(f"    not covered: {gap}" in r.out, gap, r)
     r = run("test", "--require-coverage", f"{DATA}/coverage.yaml")

@@ -7,6 +7,7 @@
 
 #include "admit/applicant.hpp"
 #include "admit/context.hpp"
+#include "admit/testing.hpp"
 #include "admit/decision.hpp"
 #include "admit/policy.hpp"
 

@@ -37,6 +37,7 @@
 #include "admit/decision.hpp"
 #include "admit/diagnostic.hpp"
 #include "admit/policy.hpp"
+#include "admit/testing.hpp"
 #include "admit/resident_id.hpp"
 
 namespace py = pybind11;
@@ -59,12 +60,7 @@ std::string mask_ids_in_text(std::string_view text) { return admit::mask_residen
 std::string printable(std::string_view value) { return admit::printable_value(value); }
 
 // The CLI's rendering of a binding error.
-std::string format_bind_error(const admit::BindError& error) {
-  std::string text;
-  if (!error.field.empty() && error.message.find(error.field) == std::string::npos) text.append(error.field).append(": ");
-  text.append(error.message.empty() ? std::string_view("invalid record") : std::string_view(error.message));
-  return mask_ids_in_text(text);
-}
+std::string format_bind_error(const admit::BindError& error) { return admit::describe(error); }
 
 // ---- Python types used in conversions (looked up once, deliberately never released) --------------
 
@@ -1335,93 +1331,6 @@ py::tuple CorePolicy::bind_context(const py::list& values, const std::vector<std
 
 // ---- the policy's own tests (as `admit test` runs them) -------------------------------------------
 
-bool contains_text(std::string_view haystack, std::string_view needle) { return haystack.find(needle) != std::string_view::npos; }
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
-std::string list_text(const std::vector<std::string>& items) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + items[i];
-  return out + "]";
-}
-
-/// One test, checked as `admit test` checks it; the mismatches (empty = pass).
-std::vector<std::string> run_test_case(const Policy& policy, const admit::PolicyTest& test, admit::Context& context,
-                                       Applicant& applicant) {
-  std::vector<std::string> problems;
-  admit::BindError bind_error;
-  const bool bound = admit::bind_test_case(test, context, applicant, &bind_error);
-  if (test.error_contains) {
-    const std::string& expected = *test.error_contains;
-    if (!bound) {
-      const std::string message = format_bind_error(bind_error);
-      if (!contains_text(bind_error.message, expected) && !contains_text(message, expected))
-        problems.push_back("error: expected an error containing " + quoted(expected) + ", got " + quoted(message));
-      return problems;
-    }
-    Decision decision;
-    policy.evaluate(applicant, decision);
-    if (!decision.ok()) {
-      if (!contains_text(decision.error(), expected))
-        problems.push_back("error: expected an error containing " + quoted(expected) + ", got " +
-                           quoted(mask_ids_in_text(decision.error())));
-    } else {
-      problems.push_back("error: expected an error containing " + quoted(expected) +
-                         ", but the applicant was accepted (group " + quoted(decision.group_id()) + ")");
-    }
-    return problems;
-  }
-  if (!bound) {
-    problems.push_back("applicant: cannot bind: " + format_bind_error(bind_error));
-    return problems;
-  }
-  Decision decision;
-  policy.evaluate(applicant, decision);
-  if (!decision.ok()) {
-    problems.push_back("evaluation error: " + mask_ids_in_text(decision.error()));
-    return problems;
-  }
-  auto yes_no = [](bool b) { return std::string(b ? "true" : "false"); };
-  if (test.eligible && *test.eligible != decision.eligible())
-    problems.push_back("eligible: expected " + yes_no(*test.eligible) + ", got " + yes_no(decision.eligible()));
-  if (test.group && *test.group != decision.group_id())
-    problems.push_back("group: expected " + quoted(*test.group) + ", got " + quoted(decision.group_id()));
-  if (test.points && *test.points != decision.points())
-    problems.push_back("points: expected " + test.points->to_string() + ", got " + decision.points().to_string());
-  const auto& items = policy.points_items();
-  for (const auto& [id, expected] : test.breakdown) {
-    const auto item = std::find_if(items.begin(), items.end(), [&](const admit::PointsItemInfo& i) { return i.id == id; });
-    if (item == items.end()) {
-      problems.push_back("breakdown." + id + ": no such points item");
-      continue;
-    }
-    const auto index = static_cast<std::uint32_t>(item - items.begin());
-    Decimal actual;
-    for (const admit::PointsLine& line : decision.breakdown())
-      if (line.item == index) actual = line.value;
-    if (actual != expected)
-      problems.push_back("breakdown." + id + ": expected " + expected.to_string() + ", got " + actual.to_string());
-  }
-  if (test.sort_key) {
-    std::vector<std::string> actual;
-    const std::size_t own = decision.sort_key().empty() ? 0
-                            : decision.eligible()      ? 1 + policy.tie_break(decision.group()).size()
-                                                       : 1;
-    for (std::size_t i = 0; i < own; ++i) actual.push_back(decision.sort_key_text(i));
-    bool same = actual.size() == test.sort_key->size();
-    for (std::size_t i = 0; same && i < actual.size(); ++i) {
-      const auto want = Decimal::parse((*test.sort_key)[i]);
-      const auto got = Decimal::parse(actual[i]);
-      same = want && got ? *want == *got : actual[i] == (*test.sort_key)[i];
-    }
-    if (!same) problems.push_back("sort_key: expected " + list_text(*test.sort_key) + ", got " + list_text(actual));
-  }
-  if (test.missing) {
-    const std::vector<std::string> actual = decision.missing_ids();
-    if (actual != *test.missing)
-      problems.push_back("missing: expected " + list_text(*test.missing) + ", got " + list_text(actual));
-  }
-  return problems;
-}
-
 py::list CorePolicy::run_tests() const {
   const Policy& policy = *policy_;
   const auto& tests = policy.tests();
@@ -1430,7 +1339,9 @@ py::list CorePolicy::run_tests() const {
     py::gil_scoped_release release;
     Applicant applicant(policy);
     admit::Context context(policy);
-    for (std::size_t i = 0; i < tests.size(); ++i) problems[i] = run_test_case(policy, tests[i], context, applicant);
+    Decision decision;
+    for (std::size_t i = 0; i < tests.size(); ++i)
+      problems[i] = admit::run_test_case(policy, tests[i], context, applicant, decision).problems;
   }
   py::list out;
   for (std::size_t i = 0; i < tests.size(); ++i) out.append(py::make_tuple(i, problems[i]));
