@@ -232,28 +232,22 @@ void LayerResolver::merge_certificates(YAML::Node base, const YAML::Node& overla
       if (!mine || !value.IsNull()) put(base, it->first, value);
       continue;
     }
-    for (auto kv = value.begin(); kv != value.end(); ++kv) {
-      if (!kv->first.IsScalar()) continue;
-      const std::string& key = kv->first.Scalar();
-      if (kv->second.IsNull()) {
-        mine.remove(key);
-      } else if (key == "substitutes" && get(mine, key)) {
-        put(mine, kv->first, merge_list(get(mine, key), kv->second, "id", "substitute"));
-      } else {
-        put(mine, kv->first, kv->second);
-      }
-    }
+    merge_keys(mine, value, "substitutes", "substitute");
   }
 }
 
 void LayerResolver::merge_points(YAML::Node base, const YAML::Node& overlay) {
+  merge_keys(base, overlay, "items", "points item");
+}
+
+void LayerResolver::merge_keys(YAML::Node base, const YAML::Node& overlay, const char* list_key, const char* what) {
   for (auto it = overlay.begin(); it != overlay.end(); ++it) {
     if (!it->first.IsScalar()) continue;
     const std::string& key = it->first.Scalar();
     if (it->second.IsNull()) {
       base.remove(key);
-    } else if (key == "items" && get(base, key)) {
-      put(base, it->first, merge_list(get(base, key), it->second, "id", "points item"));
+    } else if (key == list_key && get(base, key)) {
+      put(base, it->first, merge_list(get(base, key), it->second, "id", what));
     } else {
       put(base, it->first, it->second);
     }

@@ -37,6 +37,8 @@ class LayerResolver {
   void merge_namespace(YAML::Node base, const YAML::Node& overlay);
   void merge_certificates(YAML::Node base, const YAML::Node& overlay);
   void merge_points(YAML::Node base, const YAML::Node& overlay);
+  /// Key by key: `null` removes a key, `list_key` merges as a keyed list, others replace.
+  void merge_keys(YAML::Node base, const YAML::Node& overlay, const char* list_key, const char* what);
   /// Keyed lists: edits by id, `remove: true`, `before:` / `after:`.
   YAML::Node merge_list(const YAML::Node& base, const YAML::Node& overlay, const char* key, const char* what);
   void edit_item(YAML::Node item, const YAML::Node& overlay, const char* key);
