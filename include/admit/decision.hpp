@@ -127,6 +127,10 @@ class Decision {
   std::vector<TraceEntry> trace_;
   std::vector<std::int64_t> sort_key_;
   std::size_t sort_key_count_ = 0;
+  // The policy (program serial) the fast path has set this decision up for: breakdown_ and
+  // certificates_ are large enough, line i is item i and items without a `when` are applied. 0
+  // after a rule-by-rule evaluation, which writes whole lines.
+  std::uint64_t prepared_serial_ = 0;
   Scratch scratch_;
 };
 

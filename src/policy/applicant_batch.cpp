@@ -17,60 +17,42 @@ namespace admit {
 using internal::TypeKind;
 namespace vm = internal::vm;
 
-struct ApplicantBatch::Impl {
-  explicit Impl(const Policy& p) : policy(&p), scratch(p) {
-    const auto& c = p.compiled();
-    slot_count = c.slot_count;
-    words = scratch.storage().certificate_words;
-    stride = slot_count + 2 * words;
-  }
+ApplicantBatch::Impl::Impl(const Policy& p) : policy(&p), scratch(p) {
+  const auto& c = p.compiled();
+  slot_count = c.slot_count;
+  words = scratch.storage().certificate_words;
+  stride = slot_count + 2 * words;
+}
 
-  ApplicantView view(std::size_t i) const noexcept {
-    const std::int64_t* row = hot.data() + i * stride;
-    auto* bits = reinterpret_cast<const std::uint64_t*>(row + slot_count);
-    return ApplicantView{row, bits, bits + words};
-  }
+std::int64_t ApplicantBatch::Impl::keep_string(std::string_view s) {
+  strings.emplace_back(s);
+  views.emplace_back(strings.back());
+  return vm::slot_of(&views.back());
+}
 
-  std::int64_t keep_string(std::string_view s) {
-    strings.emplace_back(s);
-    views.emplace_back(strings.back());
-    return vm::slot_of(&views.back());
+void ApplicantBatch::Impl::append(const Applicant& a) {
+  const auto& c = policy->compiled();
+  const Applicant::Storage& s = a.storage();
+  const std::size_t base = hot.size();
+  hot.insert(hot.end(), s.hot.begin(), s.hot.begin() + static_cast<std::ptrdiff_t>(stride));
+  std::int64_t* row = hot.data() + base;
+  for (const auto& f : c.facts)
+    if (f.type.kind == TypeKind::string) row[f.slot] = keep_string(vm::as_string(row[f.slot]));
+  for (const auto& l : c.lists) {
+    const vm::ListView& source = vm::as_list(row[l.slot]);
+    records.emplace_back(source.records, source.records + static_cast<std::size_t>(source.count) * source.stride);
+    auto& copy = records.back();
+    for (const auto& field : l.fields)
+      if (field.type.kind == TypeKind::string)
+        for (std::uint32_t r = 0; r < source.count; ++r) {
+          std::int64_t& slot = copy[static_cast<std::size_t>(r) * source.stride + field.slot];
+          slot = keep_string(vm::as_string(slot));
+        }
+    lists.push_back(vm::ListView{copy.data(), source.count, source.stride});
+    row[l.slot] = vm::slot_of(&lists.back());
   }
-
-  void append(const Applicant& a) {
-    const auto& c = policy->compiled();
-    const Applicant::Storage& s = a.storage();
-    const std::size_t base = hot.size();
-    hot.insert(hot.end(), s.hot.begin(), s.hot.begin() + static_cast<std::ptrdiff_t>(stride));
-    std::int64_t* row = hot.data() + base;
-    for (const auto& f : c.facts)
-      if (f.type.kind == TypeKind::string) row[f.slot] = keep_string(vm::as_string(row[f.slot]));
-    for (const auto& l : c.lists) {
-      const vm::ListView& source = vm::as_list(row[l.slot]);
-      records.emplace_back(source.records, source.records + static_cast<std::size_t>(source.count) * source.stride);
-      auto& copy = records.back();
-      for (const auto& field : l.fields)
-        if (field.type.kind == TypeKind::string)
-          for (std::uint32_t r = 0; r < source.count; ++r) {
-            std::int64_t& slot = copy[static_cast<std::size_t>(r) * source.stride + field.slot];
-            slot = keep_string(vm::as_string(slot));
-          }
-      lists.push_back(vm::ListView{copy.data(), source.count, source.stride});
-      row[l.slot] = vm::slot_of(&lists.back());
-    }
-    ids.emplace_back(a.id());
-  }
-
-  const Policy* policy;
-  Applicant scratch;
-  std::size_t slot_count = 0, words = 0, stride = 0;
-  std::vector<std::int64_t> hot;
-  std::deque<std::string> strings;          // deques: addresses stay valid as the batch grows
-  std::deque<std::string_view> views;
-  std::deque<std::vector<std::int64_t>> records;
-  std::deque<vm::ListView> lists;
-  std::vector<std::string> ids;
-};
+  ids.emplace_back(a.id());
+}
 
 ApplicantBatch::ApplicantBatch(const Policy& policy) : impl_(std::make_unique<Impl>(policy)) {}
 ApplicantBatch::~ApplicantBatch() = default;
@@ -100,7 +82,5 @@ void ApplicantBatch::clear() noexcept {
   impl_->ids.clear();
 }
 std::string_view ApplicantBatch::id(std::size_t index) const noexcept { return impl_->ids[index]; }
-
-ApplicantView batch_view(const ApplicantBatch& batch, std::size_t index) noexcept { return batch.impl().view(index); }
 
 }  // namespace admit

@@ -3,11 +3,13 @@
 // into a warm Applicant only overwrites values (string buffers grow to their largest value).
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "admit/applicant.hpp"
+#include "admit/applicant_batch.hpp"
 #include "json/json_reader.hpp"
 #include "policy/compiled_policy.hpp"
 #include "vm/ops.hpp"
@@ -22,9 +24,6 @@ struct ApplicantView {
   bool is_verified(std::uint32_t c) const noexcept { return (verified[c / 64] >> (c % 64)) & 1u; }
   bool is_submitted(std::uint32_t c) const noexcept { return (submitted[c / 64] >> (c % 64)) & 1u; }
 };
-
-class ApplicantBatch;
-ApplicantView batch_view(const ApplicantBatch& batch, std::size_t index) noexcept;
 
 struct Applicant::Storage {
   explicit Storage(const internal::CompiledPolicy& policy);
@@ -80,5 +79,31 @@ struct Applicant::Storage {
   std::vector<std::vector<std::uint8_t>> record_present;
   internal::JsonReader reader{std::string_view{}};  // reused by bind_json: its buffers stay warm
 };
+
+// Applicants copied out of a scratch Applicant into one contiguous array (applicant_batch.cpp).
+// Defined here so that evaluating row i (batch_view) is inlined into Policy::evaluate.
+struct ApplicantBatch::Impl {
+  explicit Impl(const Policy& p);
+
+  ApplicantView view(std::size_t i) const noexcept {
+    const std::int64_t* row = hot.data() + i * stride;
+    auto* bits = reinterpret_cast<const std::uint64_t*>(row + slot_count);
+    return ApplicantView{row, bits, bits + words};
+  }
+  std::int64_t keep_string(std::string_view s);
+  void append(const Applicant& a);
+
+  const Policy* policy;
+  Applicant scratch;
+  std::size_t slot_count = 0, words = 0, stride = 0;
+  std::vector<std::int64_t> hot;
+  std::deque<std::string> strings;          // deques: addresses stay valid as the batch grows
+  std::deque<std::string_view> views;
+  std::deque<std::vector<std::int64_t>> records;
+  std::deque<internal::vm::ListView> lists;
+  std::vector<std::string> ids;
+};
+
+inline ApplicantView batch_view(const ApplicantBatch& batch, std::size_t index) noexcept { return batch.impl().view(index); }
 
 }  // namespace admit

@@ -62,6 +62,7 @@ std::uint64_t fingerprint_fused(const CompiledPolicy& policy) {
   for (const auto& f : policy.facts) h = fnv(fnv(h, f.path), static_cast<std::uint64_t>(f.type.kind));
   for (const auto& l : policy.lists) h = fnv(fnv(h, l.path), l.fields.size());
   for (std::uint32_t r : policy.fused.outputs()) h = fnv(h, r);
+  h = fnv(h, std::uint64_t{policy.fused.certificate_bits});  // what the requirements output means
   return h;
 }
 

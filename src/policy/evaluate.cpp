@@ -124,10 +124,12 @@ struct DecisionWriter {
   // Returns false when the slow path must run (a run-time error, whose message it reports).
   bool evaluate_fused() {
     const internal::FusedDecision& f = p.fused;
-    const std::uint32_t* applied_at = f.applied.data();
-    const std::uint32_t* raw_at = f.raw.data();
-    std::uint32_t failed_at = f.failed, group_at = f.group, requirements_at = f.requirements;
+    const std::size_t items = f.caps.size();
+    const std::size_t conditionals = f.conditional_items.size();
     const std::int64_t* results;
+    // Where the outputs are: failed check, group, requirements, the first raw value, the first
+    // `applied` flag (raw values and flags are consecutive).
+    std::uint32_t failed_at, group_at, requirements_at, raw_at = 0, applied_at = 0;
     if (p.native) {
       // Native code reads the applicant's slots in place and writes only its outputs; the register
       // file is set up later only if a substitute's condition has to run.
@@ -138,17 +140,22 @@ struct DecisionWriter {
       results = outputs.data();
       if (!p.native->run(applicant.slots, outputs.data())) [[unlikely]]
         return false;
-      applied_at = p.native_applied.data();
-      raw_at = p.native_raw.data();
       failed_at = p.native_failed;
       group_at = p.native_group;
       requirements_at = p.native_requirements;
+      if (items != 0) raw_at = p.native_raw[0];
+      if (conditionals != 0) applied_at = p.native_applied[f.conditional_items[0]];
     } else {
       prepare();
       results = registers;
       vm::RunResult r = vm::run(p.program, f.segment, registers);
       if (r.error != vm::ErrorCode::none) [[unlikely]]
         return false;
+      failed_at = f.failed;
+      group_at = f.group;
+      requirements_at = f.requirements;
+      if (items != 0) raw_at = f.raw[0];
+      if (conditionals != 0) applied_at = f.applied[f.conditional_items[0]];
     }
     const std::int64_t failed = results[failed_at];
     if (failed >= 0) {
@@ -157,17 +164,42 @@ struct DecisionWriter {
       d.breakdown_count_ = 0;
       return true;
     }
+    if (d.prepared_serial_ != p.program.serial) [[unlikely]]
+      prepare_decision();
     const std::int64_t group = results[group_at];
-    d.group_ = group < 0 ? UINT32_MAX : static_cast<std::uint32_t>(group);
-    if (!fill_points(results, raw_at, applied_at)) [[unlikely]]
-      return false;
-    if (d.group_ == UINT32_MAX) return true;
+    const std::uint32_t g = group < 0 ? UINT32_MAX : static_cast<std::uint32_t>(group);
+    d.group_ = g;
+
+    // Points: every line, its cap and the total, straight-line per item, the overflow check folded
+    // into one flag. The fields that never change for a policy (item index, `applied` of items
+    // without `when`) were written by prepare_decision.
+    PointsLine* __restrict lines = d.breakdown_.data();
+    const std::int64_t* __restrict caps = f.caps.data();
+    const std::int64_t* __restrict raw = results + raw_at;
+    std::int64_t total = 0;
+    bool overflow = false;
+    for (std::size_t i = 0; i < items; ++i) {
+      const std::int64_t value = raw[i] < caps[i] ? raw[i] : caps[i];
+      lines[i].raw = Decimal::from_units(raw[i]);
+      lines[i].value = Decimal::from_units(value);
+      overflow |= __builtin_add_overflow(total, value, &total);
+    }
+    const std::uint32_t* __restrict conditional = f.conditional_items.data();
+    const std::int64_t* __restrict applied = results + applied_at;
+    for (std::size_t k = 0; k < conditionals; ++k) lines[conditional[k]].applied = applied[k] != 0;
+    d.breakdown_count_ = items;
+    if (overflow) [[unlikely]]
+      return false;  // the slow path words the error
+    const Decimal uncapped = Decimal::from_units(total);
+    d.points_uncapped_ = uncapped;
+    d.points_ = p.points_cap && *p.points_cap < uncapped ? *p.points_cap : uncapped;
+
+    if (g == UINT32_MAX) return true;
     const std::uint64_t applies = static_cast<std::uint64_t>(results[requirements_at]);
     if (f.certificate_bits) [[likely]]
-      return certificates_from_bits(f.group_certificates[d.group_] | applies);
-    const auto& group_def = p.groups[d.group_];
+      return certificates_from_bits(f.group_certificates[g] | applies);
+    const auto& group_def = p.groups[g];
     const std::size_t count = group_def.requirements.size();
-    if (d.certificates_.size() < count) d.certificates_.resize(count);
     for (std::uint32_t j = 0; j < count; ++j) {
       const auto& req = group_def.requirements[j];
       if (req.condition && !((applies >> j) & 1u)) continue;
@@ -180,39 +212,19 @@ struct DecisionWriter {
     return true;
   }
 
-  // Every points line, its cap and the total from the fused program's outputs: straight-line per
-  // item, the overflow check folded into one flag. Line i is always item i (see grow_breakdown),
-  // so the item index is not written again.
-  bool fill_points(const std::int64_t* results, const std::uint32_t* raw_at, const std::uint32_t* applied_at) {
+  // Once per decision and policy (and after a rule-by-rule evaluation): room for every points line
+  // and for the longest requirement list, and the line fields that never change for this policy.
+  void prepare_decision() {
     const std::size_t items = p.points_items.size();
-    if (d.breakdown_.size() < items) grow_breakdown(items);
-    d.breakdown_count_ = items;
-    PointsLine* lines = d.breakdown_.data();
-    const std::int64_t* caps = p.fused.caps.data();
-    std::int64_t total = 0;
-    bool overflow = false;
-    for (std::size_t i = 0; i < items; ++i) {
-      const std::int64_t raw = results[raw_at[i]];
-      const std::int64_t value = raw < caps[i] ? raw : caps[i];
-      const std::uint32_t applied = applied_at[i];
-      lines[i].raw = Decimal::from_units(raw);
-      lines[i].value = Decimal::from_units(value);
-      lines[i].applied = applied == UINT32_MAX || results[applied] != 0;
-      overflow |= __builtin_add_overflow(total, value, &total);
+    if (d.breakdown_.size() < items) d.breakdown_.resize(items);
+    for (std::size_t i = 0; i < d.breakdown_.size(); ++i) {
+      d.breakdown_[i].item = static_cast<std::uint32_t>(i);
+      d.breakdown_[i].applied = true;
     }
-    if (overflow) [[unlikely]]
-      return false;  // the slow path words the error
-    d.points_uncapped_ = Decimal::from_units(total);
-    d.points_ = p.points_cap && *p.points_cap < d.points_uncapped_ ? *p.points_cap : d.points_uncapped_;
-    return true;
-  }
-
-  // Lines are only ever written at their item's index (here and in points()), so the item index is
-  // set once, when the storage grows.
-  void grow_breakdown(std::size_t items) {
-    const std::size_t old = d.breakdown_.size();
-    d.breakdown_.resize(items);
-    for (std::size_t i = old; i < items; ++i) d.breakdown_[i].item = static_cast<std::uint32_t>(i);
+    std::size_t most = 0;
+    for (const auto& group : p.groups) most = std::max(most, group.requirements.size());
+    if (d.certificates_.size() < most) d.certificates_.resize(most);
+    d.prepared_serial_ = p.program.serial;
   }
 
   // The statuses of the required certificates (`required`: certificate bits, ascending = the
@@ -226,16 +238,13 @@ struct DecisionWriter {
         if (!certificate_status(static_cast<std::uint32_t>(__builtin_ctzll(bits)))) return false;
       return true;
     }
-    const auto n = static_cast<std::size_t>(__builtin_popcountll(required));
-    if (d.certificates_.size() < n) d.certificates_.resize(n);
-    RequiredCertificate* out = d.certificates_.data();
-    for (std::uint64_t bits = required; bits != 0; bits &= bits - 1, ++out) {
+    RequiredCertificate* __restrict out = d.certificates_.data();  // room: see prepare_decision
+    std::size_t n = 0;
+    for (std::uint64_t bits = required; bits != 0; bits &= bits - 1, ++n) {
       const auto c = static_cast<unsigned>(__builtin_ctzll(bits));
       const auto v = static_cast<unsigned>(verified >> c) & 1u, s = static_cast<unsigned>(submitted >> c) & 1u;
-      out->certificate = c;
       // verified 0, submitted 1, missing 3 (CertificateStatus), without branches
-      out->status = static_cast<CertificateStatus>((v ^ 1u) * (3u - 2u * s));
-      out->substitute = UINT32_MAX;
+      out[n] = RequiredCertificate{c, static_cast<CertificateStatus>((v ^ 1u) * (3u - 2u * s)), UINT32_MAX};
     }
     d.certificates_count_ = n;
     return true;
@@ -273,6 +282,7 @@ struct DecisionWriter {
   }
 
   bool points() {
+    d.prepared_serial_ = 0;  // whole lines are written here: the fast path sets up its fixed fields again
     std::int64_t total = 0;
     for (std::uint32_t i = 0; i < p.points_items.size(); ++i) {
       const auto& item = p.points_items[i];
@@ -300,7 +310,7 @@ struct DecisionWriter {
       if (tracing)
         trace(TraceKind::points, i, applies != 0, fmt::format("points {} ({})", info.id, info.label), &item.value,
               item.expression, item.offset, line.value);
-      if (d.breakdown_.size() <= d.breakdown_count_) grow_breakdown(d.breakdown_count_ + 1);
+      if (d.breakdown_.size() <= d.breakdown_count_) d.breakdown_.resize(d.breakdown_count_ + 1);
       d.breakdown_[d.breakdown_count_++] = line;
     }
     d.points_uncapped_ = Decimal::from_units(total);

@@ -53,11 +53,16 @@ class Fuser {
     f.failed = fresh();
     f.group = fresh();
     f.requirements = fresh();
-    for (const auto& item : p_.points_items) {
-      f.applied.push_back(item.condition ? fresh() : UINT32_MAX);  // unconditional items always apply
-      f.raw.push_back(fresh());
+    // Consecutive registers: evaluation reads the raw values, and the flags of the items with a
+    // `when`, as two arrays (as it does native code's outputs).
+    for (std::size_t i = 0; i < p_.points_items.size(); ++i) f.raw.push_back(fresh());
+    for (std::uint32_t i = 0; i < p_.points_items.size(); ++i) {
+      const bool conditional = p_.points_items[i].condition.has_value();
+      f.applied.push_back(conditional ? fresh() : UINT32_MAX);  // unconditional items always apply
+      if (conditional) f.conditional_items.push_back(i);
     }
     for (const auto& info : p_.points_infos) f.caps.push_back(info.cap ? info.cap->units() : INT64_MAX);
+    plan_certificate_bits(f);
     output_end_ = next_register_;
 
     const auto entry = here();
@@ -112,7 +117,7 @@ class Fuser {
         std::uint32_t c = fresh();
         inline_segment(*reqs[j].condition, c);
         std::uint32_t skip = emit(Op::jump_if_false, 0, c);
-        emit(Op::set_bit, f.requirements, 0, j);
+        emit(Op::set_bit, f.requirements, 0, f.certificate_bits ? reqs[j].certificate : j);
         patch(skip);
       }
       to_done.push_back(emit(Op::jump, 0));
@@ -138,6 +143,29 @@ class Fuser {
   }
 
  private:
+  // Certificate bits (see FusedDecision::certificate_bits): possible when there are at most 64
+  // certificates and each group requires distinct ones in ascending order, so that walking the set
+  // bits of a mask yields the requirements in the policy's order.
+  void plan_certificate_bits(FusedDecision& f) {
+    f.certificate_bits = p_.certificate_infos.size() <= 64;
+    for (const auto& g : p_.groups) {
+      std::int64_t previous = -1;
+      for (const auto& r : g.requirements) {
+        if (static_cast<std::int64_t>(r.certificate) <= previous) f.certificate_bits = false;
+        previous = r.certificate;
+      }
+    }
+    if (!f.certificate_bits) return;
+    for (const auto& g : p_.groups) {
+      std::uint64_t bits = 0;
+      for (const auto& r : g.requirements)
+        if (!r.condition) bits |= std::uint64_t{1} << r.certificate;
+      f.group_certificates.push_back(bits);
+    }
+    for (std::size_t c = 0; c < p_.certificates.size(); ++c)
+      if (!p_.certificates[c].substitutes.empty()) f.substitutable |= std::uint64_t{1} << c;
+  }
+
   std::uint32_t fresh() { return next_register_++; }
   std::uint32_t here() const { return static_cast<std::uint32_t>(prog_.code.size()); }
   std::uint32_t emit(Op op, std::uint32_t a, std::uint32_t b = 0, std::uint32_t c = 0, std::uint32_t span = 0) {
