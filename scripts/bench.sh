@@ -11,6 +11,7 @@
 # 4. End to end on a 1-million-record file made by `admit synth`: `admit eval` (-j 1 and -j 2) and
 #    the hand-written simdjson pipeline, applicants/s, their ratio, peak resident memory; the two
 #    outputs are compared byte for byte.
+# 5. The semantic analysis time of every rule file in rules/ and examples/county.
 # Everything is also written to build-bench/bench-results.txt.
 #
 # Environment: ADMIT_BENCH_BUILD_DIR (build-bench), ADMIT_BENCH_COUNT (records end to end, 1000000),
@@ -114,5 +115,20 @@ else
   exit 1
 fi
 rm -f "$data"/out-*.jsonl
+
+# The semantic analysis of every rule file (issue #6: under a second each), median of $runs runs.
+echo "== semantic analysis (admit check --analyze), seconds per file, median of $runs runs"
+if "$admit" check --analyze "$policy" >/dev/null 2>&1 || [[ $? -eq 2 ]]; then
+  while IFS= read -r file; do
+    times=()
+    for ((i = 0; i < runs; i++)); do
+      t=$("$admit" check --analyze --timing "$file" 2>&1 >/dev/null | sed -n 's/.*analysed in \([0-9.]*\) s.*/\1/p' | head -n 1)
+      times+=("${t:-0}")
+    done
+    printf '%-55s %7.3f s\n' "$file" "$(printf '%s\n' "${times[@]}" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')"
+  done < <(find rules examples/county -name '*.yaml' ! -name '*.test.yaml' | sort)
+else
+  echo "(admit was built without the analysis: install libz3-dev)"
+fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "(results in $results; the generated file stays in $data, never committed)"

@@ -19,7 +19,6 @@ import tempfile
 DATA = "tests/analysis/data"
 ADMIT = None
 CASES = {}
-TIME_LIMIT_S = 1.0
 
 
 def case(fn):
@@ -199,9 +198,9 @@ def rules_are_sound():
         for d in doc["diagnostics"]:
             if (d["code"].startswith("analysis-")) and d["severity"] in ("error", "warning"):
                 problems.append(f"{d['file']}:{d['line']}:{d['column']}: {d['severity']}: {d['message']} [{d['code']}]")
+        # Speed is measured by scripts/bench.sh (docs/analysis.md), never asserted by a test: CI
+        # machines are shared. The time is printed for the log only.
         m = re.search(r"analysed in ([0-9.]+) s", err)
-        if m and float(m.group(1)) >= TIME_LIMIT_S:
-            problems.append(f"{policy}: analysed in {m.group(1)} s (limit {TIME_LIMIT_S} s)")
         print(f"{policy}: {m.group(1) if m else '?'} s", file=sys.stderr)
     if problems:
         raise Failure("unexpected analysis findings (fix the policy or accept them in <name>.analysis-accept):\n"
