@@ -156,8 +156,8 @@ void LayerResolver::merge_root(YAML::Node base, const YAML::Node& overlay) {
   base.remove("tests");
   if (overlay["schema"] || overlay["policy"]) base.remove("schema");
   for (auto it = overlay.begin(); it != overlay.end(); ++it) {
-    const YAML::Node& key = it->first;
-    const YAML::Node& value = it->second;
+    const YAML::Node key = it->first;  // copies: `it->` yields a temporary
+    const YAML::Node value = it->second;
     if (!key.IsScalar()) continue;
     const std::string& name = key.Scalar();
     YAML::Node mine = get(base, name);
@@ -227,7 +227,7 @@ void LayerResolver::merge_certificates(YAML::Node base, const YAML::Node& overla
     if (!it->first.IsScalar()) continue;
     const std::string& id = it->first.Scalar();
     YAML::Node mine = get(base, id);
-    const YAML::Node& value = it->second;
+    const YAML::Node value = it->second;
     if (!mine || !mine.IsMap() || !value.IsMap()) {
       if (!mine || !value.IsNull()) put(base, it->first, value);
       continue;
