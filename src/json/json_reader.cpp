@@ -32,22 +32,6 @@ constexpr std::array<bool, 256> kWord = make_word_table();
 inline unsigned char byte_at(const char* p) noexcept { return static_cast<unsigned char>(*p); }
 inline bool is_digit(char c) noexcept { return static_cast<unsigned char>(c - '0') < 10; }
 
-constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
-
-// True when none of the 8 bytes is '"', '\\', a control character or non-ASCII. The borrow in the
-// classic has-zero/has-less tricks can only add false alarms (the byte loop then decides), never
-// miss a byte.
-inline bool eight_plain_bytes(const char* p) noexcept {
-  std::uint64_t v;
-  std::memcpy(&v, p, sizeof v);
-  const std::uint64_t quote = v ^ (kOnes * 0x22U);
-  const std::uint64_t backslash = v ^ (kOnes * 0x5CU);
-  const std::uint64_t flags = ((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) |
-                              (v - kOnes * 0x20) | v;
-  return (flags & kHighBits) == 0;
-}
-
 inline int hex_value(char c) noexcept {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -274,8 +258,7 @@ JsonToken JsonReader::read_string(JsonToken kind) noexcept {
   const char* const open = p_;
   const char* const content = ++p_;
   for (;;) {
-    while (end_ - p_ >= 8 && eight_plain_bytes(p_)) p_ += 8;
-    while (p_ != end_ && kPlain[byte_at(p_)]) ++p_;
+    p_ = skip_plain_json(p_, end_);
     if (p_ == end_) return fail(open, "unterminated string");
     const unsigned char c = byte_at(p_);
     if (c == '"') break;

@@ -6,8 +6,13 @@
 // decoded, into one buffer owned by the reader whose capacity survives reset(). Numbers are never
 // converted: callers parse the exact lexeme themselves (decimals become micro-units, not doubles).
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <string>
 #include <string_view>
 #include <vector>
@@ -121,6 +126,53 @@ class JsonReader {
   State state_ = State::top_value;
   JsonToken token_ = JsonToken::end_of_input;
 };
+
+/// The high bit of byte i is set when byte i of the 8 bytes at p is not plain JSON string content:
+/// '"', '\\', a control character or non-ASCII (classic has-zero/has-less tricks). A borrow can
+/// only raise false alarms in bytes above a flagged one, never below it and never miss one: on a
+/// little-endian machine, countr_zero / 8 is exactly the offset of the first byte that is not plain.
+inline std::uint64_t special_json_bytes(const char* p) noexcept {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
+  std::uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  const std::uint64_t quote = v ^ (kOnes * 0x22U);
+  const std::uint64_t backslash = v ^ (kOnes * 0x5CU);
+  const std::uint64_t flags = ((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) | (v - kOnes * 0x20) | v;
+  return flags & kHighBits;
+}
+
+/// Bytes that stand for themselves in a JSON string: printable ASCII (and DEL) except '"' and '\\'.
+inline constexpr auto kPlainJsonByte = [] {
+  std::array<bool, 256> table{};
+  for (unsigned c = 0x20; c < 0x80; ++c) table[c] = c != '"' && c != '\\';
+  return table;
+}();
+
+/// The first byte in [p, end) that is not plain JSON string content ('"', '\\', a control
+/// character or non-ASCII), or end: sixteen bytes at a time with SSE2 (every x86-64 has it), then
+/// eight with special_json_bytes, then one by one.
+inline const char* skip_plain_json(const char* p, const char* end) noexcept {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
+  while (end - p >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // Signed compare: bytes >= 0x80 are negative, so "< 0x20" also catches non-ASCII.
+    const __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                                         _mm_cmplt_epi8(v, space));
+    if (const int mask = _mm_movemask_epi8(special); mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
+    p += 16;
+  }
+#endif
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  while (end - p >= 8) {
+    if (const std::uint64_t special = special_json_bytes(p); special != 0) return p + (__builtin_ctzll(special) >> 3);
+    p += 8;
+  }
+#endif
+  while (p != end && kPlainJsonByte[static_cast<unsigned char>(*p)]) ++p;
+  return p;
+}
 
 /// 1-based line and byte column of an offset in text (for messages). Offsets past the end are
 /// clamped to text.size(). Lines end at '\n' (a preceding '\r' counts as a column).

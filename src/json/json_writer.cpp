@@ -9,14 +9,6 @@ namespace admit::internal {
 
 namespace {
 
-// Printable ASCII other than '"' and '\\': copied in runs without a second look.
-constexpr std::array<bool, 256> make_verbatim_table() noexcept {
-  std::array<bool, 256> table{};
-  for (unsigned c = 0x20; c < 0x80; ++c) table[c] = c != '"' && c != '\\';
-  return table;
-}
-constexpr std::array<bool, 256> kVerbatim = make_verbatim_table();
-
 void append_escape(std::string& out, unsigned char c) {
   switch (c) {
     case '"': out.append("\\\""); return;
@@ -39,18 +31,17 @@ void append_escape(std::string& out, unsigned char c) {
 
 void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const auto* const end = p + s.size();
-  const auto* run = p;
-  auto flush = [&] { out.append(reinterpret_cast<const char*>(run), static_cast<std::size_t>(p - run)); };
-  while (p != end) {
-    const unsigned char c = *p;
-    if (kVerbatim[c]) {
-      ++p;
-      continue;
-    }
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  const char* run = p;
+  auto flush = [&] { out.append(run, static_cast<std::size_t>(p - run)); };
+  for (;;) {
+    p = skip_plain_json(p, end);  // verbatim bytes are the plain ones
+    if (p == end) break;
+    const auto c = static_cast<unsigned char>(*p);
     if (c >= 0x80) {
-      const Utf8Sequence seq = scan_utf8_sequence(p, end);
+      const auto* u = reinterpret_cast<const unsigned char*>(p);
+      const Utf8Sequence seq = scan_utf8_sequence(u, reinterpret_cast<const unsigned char*>(end));
       if (seq.valid) {
         p += seq.length;
         continue;

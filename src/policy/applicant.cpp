@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <cstring>
+
 #include "admit/policy.hpp"
 #include "admit/resident_id.hpp"
 #include "json/json_reader.hpp"
@@ -322,6 +324,35 @@ bool Applicant::finish(BindError* error) {
 
 namespace {
 
+// Equal bytes, for the short keys and values of applicant records: eight bytes at a time, inline
+// (a memcmp call costs more than the comparison).
+inline bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
+  for (; n >= 8; n -= 8, a += 8, b += 8) {
+    std::uint64_t x, y;
+    std::memcpy(&x, a, 8);
+    std::memcpy(&y, b, 8);
+    if (x != y) return false;
+  }
+  for (; n != 0; --n, ++a, ++b)
+    if (*a != *b) return false;
+  return true;
+}
+
+// Small tables (enum values, certificate ids, list fields) are searched linearly: a length check
+// and a byte comparison per entry cost less than hashing the key. Larger ones use their hash map (`hashed`).
+constexpr std::size_t kLinearSearch = 16;
+
+template <typename Table, typename Name, typename Hashed>
+std::uint32_t find_small(const Table& table, std::string_view key, Name name, Hashed hashed) {
+  if (table.size() > kLinearSearch) return hashed();
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    const std::string_view candidate = name(table[i]);
+    if (candidate.size() == key.size() && same_bytes(candidate.data(), key.data(), key.size()))
+      return static_cast<std::uint32_t>(i);
+  }
+  return UINT32_MAX;
+}
+
 class JsonBinder {
  public:
   JsonBinder(Applicant& applicant, Applicant::Storage& storage, std::string_view text, BindError* error,
@@ -359,53 +390,101 @@ class JsonBinder {
   }
 
   bool object(const std::string& prefix) {
-    for (;;) {
+    const bool predict = prefix.empty() && !s_.context_mode;
+    for (std::size_t position = 0;; ++position) {
       JsonToken t = reader_.next();
       if (t == JsonToken::end_object) return true;
       if (t == JsonToken::error) return json_error();
       // t == key. Top-level keys are looked up as views: no string is built per key.
       std::string_view path = reader_.text();
+      if (predict) {
+        if (!member(path, predicted(position, path))) return false;
+        continue;
+      }
       if (!prefix.empty()) {
         nested_path_.assign(prefix).append(".").append(path);
         path = nested_path_;
       }
-      if (!member(path, prefix.empty())) return false;
+      if (s_.context_mode) {
+        if (!context_member(path)) return false;
+        continue;
+      }
+      if (!member(path, resolve(path, false))) return false;
     }
   }
 
-  // `path` may point into the reader's buffer: it is only valid until the next token.
-  bool member(std::string_view path, bool top) {
-    if (s_.context_mode) return context_member(path);
-    if (top && (path == "verified" || path == "submitted")) return certificates(path == "verified");
+  using KeyKind = Applicant::Storage::KeyKind;
+  using ResolvedKey = Applicant::Storage::ResolvedKey;
+
+  // Top-level key `position`: the previous record's key at that position when the text is the
+  // same (a length check and a byte comparison), otherwise the hash lookups, remembered for the next record.
+  ResolvedKey predicted(std::size_t position, std::string_view key) {
+    auto& order = s_.key_order;
+    if (position < order.size()) {
+      auto& guess = order[position];
+      if (guess.text.size() == key.size() && same_bytes(guess.text.data(), key.data(), key.size())) [[likely]]
+        return guess.resolved;
+      const ResolvedKey r = resolve(key, true);
+      guess.text.assign(key);
+      guess.resolved = r;
+      return r;
+    }
+    const ResolvedKey r = resolve(key, true);
+    if (position < Applicant::Storage::kPredictedKeys) order.push_back({std::string(key), r});
+    return r;
+  }
+
+  // What a key of the record means (it depends only on the policy and the text).
+  ResolvedKey resolve(std::string_view path, bool top) const {
+    const bool id = top && path == "id";
+    if (top && (path == "verified" || path == "submitted"))
+      return {path == "verified" ? KeyKind::verified : KeyKind::submitted, false, UINT32_MAX};
     auto fact_it = p_.fact_by_path.find(path);
-    auto list_it = p_.list_by_path.find(path);
-    if (fact_it != p_.fact_by_path.end() && p_.facts[fact_it->second].context) {
-      // The record cannot choose its own school or cut-off dates.
-      if (options_.reject_unknown_fields)
-        return fail(std::string(path), fmt::format("`{}` is an evaluation context value, not part of the applicant record", path));
-      fact_it = p_.fact_by_path.end();
-      if (!(top && path == "id")) return unknown_member(std::string(path));
+    if (fact_it != p_.fact_by_path.end() && p_.facts[fact_it->second].context)
+      return {KeyKind::context_value, id, fact_it->second};
+    if (auto list_it = p_.list_by_path.find(path); list_it != p_.list_by_path.end())
+      return {KeyKind::list, false, list_it->second};
+    const std::uint32_t fact = fact_it == p_.fact_by_path.end() ? UINT32_MAX : fact_it->second;
+    if (id) return {KeyKind::id, true, fact};
+    if (fact != UINT32_MAX) return {KeyKind::fact, false, fact};
+    return {KeyKind::unknown, false, UINT32_MAX};
+  }
+
+  // `path` may point into the reader's buffer: it is only valid until the next token.
+  bool member(std::string_view path, ResolvedKey key) {
+    switch (key.kind) {
+      case KeyKind::verified: return certificates(true);
+      case KeyKind::submitted: return certificates(false);
+      case KeyKind::context_value:
+        // The record cannot choose its own school or cut-off dates.
+        if (options_.reject_unknown_fields)
+          return fail(std::string(path), fmt::format("`{}` is an evaluation context value, not part of the applicant record", path));
+        if (key.is_id) return id_member(UINT32_MAX);
+        return unknown_member(std::string(path));
+      case KeyKind::unknown: return unknown_member(std::string(path));
+      case KeyKind::list: {
+        JsonToken t = reader_.next();
+        if (t == JsonToken::error) return json_error();
+        return list(key.index, p_.lists[key.index].path, t);
+      }
+      case KeyKind::id: return id_member(key.index);
+      case KeyKind::fact: break;
     }
-    if (fact_it == p_.fact_by_path.end() && list_it == p_.list_by_path.end() && !(top && path == "id"))
-      return unknown_member(std::string(path));
-    if (list_it != p_.list_by_path.end()) {
-      JsonToken t = reader_.next();
-      if (t == JsonToken::error) return json_error();
-      return list(list_it->second, p_.lists[list_it->second].path, t);
-    }
-    if (top && path == "id") {
-      JsonToken t = reader_.next();
-      if (t == JsonToken::error) return json_error();
-      if (t != JsonToken::string) return fail("id", "`id` must be a string");
-      applicant_.set_id(reader_.text());
-      if (fact_it != p_.fact_by_path.end()) return scalar_value(p_.facts[fact_it->second], "id", t, nullptr);
-      return true;
-    }
-    const FactDef& f = p_.facts[fact_it->second];
+    const FactDef& f = p_.facts[key.index];
     JsonToken t = reader_.next();
     if (t == JsonToken::error) return json_error();
     if (s_.present[f.slot]) return fail(f.path, fmt::format("`{}` is given twice", f.path));
-    return scalar_value(f, f.path, t, nullptr);
+    return scalar_value(f, FieldPath{f.path}, t, nullptr);
+  }
+
+  // The record's own `id`, and the `id` fact when the policy declares one (UINT32_MAX: none).
+  bool id_member(std::uint32_t fact) {
+    JsonToken t = reader_.next();
+    if (t == JsonToken::error) return json_error();
+    if (t != JsonToken::string) return fail("id", "`id` must be a string");
+    applicant_.set_id(reader_.text());
+    if (fact != UINT32_MAX) return scalar_value(p_.facts[fact], FieldPath{"id"}, t, nullptr);
+    return true;
   }
 
   bool context_member(std::string_view path) {
@@ -420,7 +499,7 @@ class JsonBinder {
     JsonToken t = reader_.next();
     if (t == JsonToken::error) return json_error();
     if (s_.present[f.slot]) return fail(f.path, fmt::format("`{}` is given twice", f.path));
-    return scalar_value(f, f.path, t, nullptr);
+    return scalar_value(f, FieldPath{f.path}, t, nullptr);
   }
 
   bool unknown_member(const std::string& path) {
@@ -452,10 +531,26 @@ class JsonBinder {
       if (t == JsonToken::error) return json_error();
       if (t != JsonToken::string) return fail(what, fmt::format("`{}` must contain certificate ids (strings)", what));
       std::string_view id = reader_.text();
-      bool ok = verified ? applicant_.set_verified(id) : applicant_.set_submitted(id);
-      if (!ok) return fail(what, fmt::format("unknown certificate `{}` in `{}`", printable_value(id), what));
+      const std::uint32_t c = find_small(p_.certificate_infos, id, [](const CertificateInfo& info) -> std::string_view { return info.id; },
+                                         [&] {
+                                           auto it = p_.certificate_by_id.find(id);
+                                           return it == p_.certificate_by_id.end() ? UINT32_MAX : it->second;
+                                         });
+      if (c == UINT32_MAX) return fail(what, fmt::format("unknown certificate `{}` in `{}`", printable_value(id), what));
+      (verified ? s_.verified : s_.submitted)[c / 64] |= std::uint64_t{1} << (c % 64);
     }
   }
+
+  // A value's dotted path for messages ("properties[1].share"), built only when there is one to write.
+  struct FieldPath {
+    std::string_view base;              // the fact's path, or the list's path
+    std::uint32_t record = UINT32_MAX;  // in a list: the record
+    std::string_view field = {};        // in a list: the field's name
+    std::string str() const {
+      if (record == UINT32_MAX) return std::string(base);
+      return fmt::format("{}[{}].{}", base, record, field);
+    }
+  };
 
   // Writes one scalar value: to a top-level slot (record == nullptr) or a list record field.
   struct RecordTarget {
@@ -463,7 +558,8 @@ class JsonBinder {
     std::uint32_t record;
   };
 
-  bool scalar_value(const FactDef& f, const std::string& path, JsonToken t, const RecordTarget* target) {
+  bool scalar_value(const FactDef& f, const FieldPath& where, JsonToken t, const RecordTarget* target) {
+    auto path = [&] { return where.str(); };  // for messages only
     auto store = [&](std::int64_t v) {
       if (target)
         s_.set_field(target->list, target->record, f.slot, v);
@@ -476,52 +572,56 @@ class JsonBinder {
     switch (f.type.kind) {
       case TypeKind::boolean:
         if (t == JsonToken::true_value || t == JsonToken::false_value) return store(t == JsonToken::true_value);
-        return fail(path, fmt::format("`{}` must be true or false", path));
+        return fail(path(), fmt::format("`{}` must be true or false", path()));
       case TypeKind::integer: {
-        if (t != JsonToken::number) return fail(path, fmt::format("`{}` must be a whole number", path));
+        if (t != JsonToken::number) return fail(path(), fmt::format("`{}` must be a whole number", path()));
         std::int64_t v = 0;
         bool negative = text.front() == '-';
         for (std::size_t i = negative ? 1 : 0; i < text.size(); ++i) {
           char c = text[i];
           if (c < '0' || c > '9')
-            return fail(path, fmt::format("`{}` must be a whole number, found {}", path, printable_value(text)));
+            return fail(path(), fmt::format("`{}` must be a whole number, found {}", path(), printable_value(text)));
           if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, c - '0', &v))
-            return fail(path, fmt::format("`{}` is too large", path));
+            return fail(path(), fmt::format("`{}` is too large", path()));
         }
         return store(negative ? -v : v);
       }
       case TypeKind::decimal: {
-        if (t != JsonToken::number) return fail(path, fmt::format("`{}` must be a number", path));
+        if (t != JsonToken::number) return fail(path(), fmt::format("`{}` must be a number", path()));
         auto d = Decimal::parse(text);
         if (!d)
-          return fail(path, fmt::format("`{}` must be a number with at most 6 decimals and no exponent, found {}", path,
+          return fail(path(), fmt::format("`{}` must be a number with at most 6 decimals and no exponent, found {}", path(),
                                         printable_value(text)));
         return store(d->units());
       }
       case TypeKind::date: {
-        if (t != JsonToken::string) return fail(path, fmt::format("`{}` must be a date string \"YYYY-MM-DD\"", path));
+        if (t != JsonToken::string) return fail(path(), fmt::format("`{}` must be a date string \"YYYY-MM-DD\"", path()));
         auto d = Date::parse(text);
-        if (!d) return fail(path, fmt::format("`{}` is not a real date (YYYY-MM-DD): \"{}\"", path, printable_value(text)));
+        if (!d) return fail(path(), fmt::format("`{}` is not a real date (YYYY-MM-DD): \"{}\"", path(), printable_value(text)));
         return store(d->days());
       }
       case TypeKind::enumeration: {
-        if (t != JsonToken::string) return fail(path, fmt::format("`{}` must be a string naming a value", path));
+        if (t != JsonToken::string) return fail(path(), fmt::format("`{}` must be a string naming a value", path()));
         const auto& e = p_.enums[f.type.id];
-        auto it = e.index.find(text);
-        if (it == e.index.end())
-          return fail(path, fmt::format("`{}` has unknown value \"{}\" (expected one of: {})", path, printable_value(text),
+        const std::uint32_t value = find_small(e.values, text, [](const std::string& v) -> std::string_view { return v; },
+                                               [&] {
+                                                 auto it = e.index.find(text);
+                                                 return it == e.index.end() ? UINT32_MAX : it->second;
+                                               });
+        if (value == UINT32_MAX)
+          return fail(path(), fmt::format("`{}` has unknown value \"{}\" (expected one of: {})", path(), printable_value(text),
                                         fmt::join(e.values, ", ")));
-        return store(it->second);
+        return store(value);
       }
       case TypeKind::string: {
-        if (t != JsonToken::string) return fail(path, fmt::format("`{}` must be a string", path));
+        if (t != JsonToken::string) return fail(path(), fmt::format("`{}` must be a string", path()));
         if (target)
           s_.set_field_string(target->list, target->record, f, text);
         else
           s_.set_string(f.slot, f.string_index, text);
         return true;
       }
-      default: return fail(path, "unsupported fact type");
+      default: return fail(path(), "unsupported fact type");
     }
   }
 
@@ -535,30 +635,41 @@ class JsonBinder {
       if (t == JsonToken::end_array) return true;
       if (t == JsonToken::error) return json_error();
       std::uint32_t record = s_.lists[l].count;
-      std::string record_path = fmt::format("{}[{}]", path, record);
-      if (t != JsonToken::begin_object) return fail(record_path, fmt::format("`{}` must be an object", record_path));
+      if (t != JsonToken::begin_object) {
+        const std::string record_path = fmt::format("{}[{}]", path, record);
+        return fail(record_path, fmt::format("`{}` must be an object", record_path));
+      }
       if (record >= def.max_items)
         return fail(path, fmt::format("`{}` has more than {} records (max_items)", path, def.max_items));
       ++s_.lists[l].count;
       RecordTarget target{l, record};
+      // No string is built per record or field: paths are written out only for messages.
       for (;;) {
         t = reader_.next();
         if (t == JsonToken::end_object) break;
         if (t == JsonToken::error) return json_error();
-        std::string field(reader_.text());
-        std::string field_path = record_path + "." + field;
-        t = reader_.next();
-        if (t == JsonToken::error) return json_error();
-        auto it = def.field_index.find(field);
-        if (it == def.field_index.end()) {
-          if (options_.reject_unknown_fields) return fail(field_path, fmt::format("`{}` is not a field of `{}`", field, path));
+        const std::string_view name = reader_.text();  // valid until the next token
+        const std::uint32_t index = find_small(def.fields, name, [](const FactDef& field) -> std::string_view { return field.path; },
+                                               [&] {
+                                                 auto it = def.field_index.find(name);
+                                                 return it == def.field_index.end() ? UINT32_MAX : it->second;
+                                               });
+        if (index == UINT32_MAX) {
+          const std::string field(name);
+          t = reader_.next();
+          if (t == JsonToken::error) return json_error();
+          if (options_.reject_unknown_fields)
+            return fail(FieldPath{path, record, field}.str(), fmt::format("`{}` is not a field of `{}`", field, path));
           if ((t == JsonToken::begin_object || t == JsonToken::begin_array) && !reader_.skip_value()) return json_error();
           continue;
         }
-        const FactDef& f = def.fields[it->second];
+        const FactDef& f = def.fields[index];
+        const FieldPath where{path, record, f.path};
+        t = reader_.next();
+        if (t == JsonToken::error) return json_error();
         std::size_t at = static_cast<std::size_t>(record) * def.fields.size() + f.slot;
-        if (s_.record_present[l][at]) return fail(field_path, fmt::format("`{}` is given twice", field_path));
-        if (!scalar_value(f, field_path, t, &target)) return false;
+        if (s_.record_present[l][at]) return fail(where.str(), fmt::format("`{}` is given twice", where.str()));
+        if (!scalar_value(f, where, t, &target)) return false;
       }
     }
   }

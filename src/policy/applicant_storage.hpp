@@ -78,6 +78,22 @@ struct Applicant::Storage {
   std::vector<std::vector<std::int64_t>> records;
   std::vector<std::vector<std::uint8_t>> record_present;
   internal::JsonReader reader{std::string_view{}};  // reused by bind_json: its buffers stay warm
+
+  // Key-order prediction for bind_json: records from one producer list their keys in the same
+  // order, so top-level key i of the previous record, with what it meant, is the first guess for
+  // key i of the next one (checked by comparing the text; the hash lookup only on a miss).
+  enum class KeyKind : std::uint8_t { verified, submitted, fact, list, id, context_value, unknown };
+  struct ResolvedKey {
+    KeyKind kind = KeyKind::unknown;
+    bool is_id = false;            // context_value: the key is "id" (the record's own id)
+    std::uint32_t index = UINT32_MAX;  // fact or list index; id: the `id` fact, or UINT32_MAX
+  };
+  struct PredictedKey {
+    std::string text;
+    ResolvedKey resolved;
+  };
+  static constexpr std::size_t kPredictedKeys = 64;
+  std::vector<PredictedKey> key_order;
 };
 
 // Applicants copied out of a scratch Applicant into one contiguous array (applicant_batch.cpp).
