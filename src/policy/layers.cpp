@@ -67,7 +67,9 @@ bool LayerResolver::read_text(const std::string& path, std::string& text, std::s
   return true;
 }
 
-YAML::Node LayerResolver::resolve(YAML::Node root, const std::string& path) {
+YAML::Node LayerResolver::resolve(YAML::Node root, std::string path) {
+  // `path` is a copy: the caller's string may live in the source's file table, which grows as
+  // bases are appended.
   std::vector<std::string> chain{std::filesystem::path(path).lexically_normal().generic_string()};
   return resolve_layer(std::move(root), path, chain);
 }

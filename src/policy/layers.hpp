@@ -22,7 +22,7 @@ class LayerResolver {
   /// Merges the files `root` extends (recursively) under it; `root` is returned unchanged when it
   /// extends nothing. `path` is the rule file's name, which relative `extends:` paths start from.
   /// Errors are reported to the reader's sink; the result is then still a best-effort tree.
-  YAML::Node resolve(YAML::Node root, const std::string& path);
+  YAML::Node resolve(YAML::Node root, std::string path);
 
   /// The files loaded, in load order, without the rule file itself.
   const std::vector<std::string>& bases() const noexcept { return bases_; }
