@@ -40,7 +40,7 @@ struct NativeProgram {
 struct EmitResult {
   bool ok = false;
   std::string code;   ///< the header, when ok
-  std::string error;  ///< why the policy cannot be emitted (e.g. string constants), when not ok
+  std::string error;  ///< why the policy cannot be emitted (e.g. compiled without optimization), when not ok
 };
 
 /// Generates the header for `policy`; `name` becomes the C++ namespace of the generated code.
@@ -115,6 +115,10 @@ inline bool round(std::int64_t value, int digits, int mode, std::int64_t& out) n
 }
 inline std::string_view as_string(std::int64_t slot) noexcept {
   return *reinterpret_cast<const std::string_view*>(static_cast<std::intptr_t>(slot));
+}
+/// The slot value of a string held by generated code (a policy's string constants).
+inline std::int64_t slot_of(const std::string_view* s) noexcept {
+  return static_cast<std::int64_t>(reinterpret_cast<std::intptr_t>(s));
 }
 inline std::int64_t id_valid(std::int64_t id) noexcept { return is_valid_resident_id(as_string(id)); }
 inline bool id_birth_date(std::int64_t id, std::int64_t& out) noexcept {

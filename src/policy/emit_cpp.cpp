@@ -3,6 +3,7 @@
 // the whole policy at once; decisions are identical to the interpreter's (tests compare them).
 
 #include <fmt/format.h>
+#include <map>
 #include <set>
 #include <unordered_map>
 
@@ -38,17 +39,32 @@ std::uint64_t fnv(std::uint64_t h, std::string_view s) {
   return fnv(h, s.size());
 }
 
-std::set<std::int64_t> pointer_constants(const vm::Program& p) {
-  std::set<std::int64_t> out;
-  for (const auto& s : p.string_constants) out.insert(vm::slot_of(s.get()));
+// String constants are pointers into the compiled program: their slot value -> their text.
+std::map<std::int64_t, std::string_view> string_constants(const vm::Program& p) {
+  std::map<std::int64_t, std::string_view> out;
+  for (const auto& s : p.string_constants) out.emplace(vm::slot_of(s.get()), *s);
   return out;
+}
+
+// A C++ string literal for any bytes: octal escapes (never more than three digits, unlike \x)
+// for quotes, backslashes and control bytes; UTF-8 text stays readable.
+std::string cpp_literal(std::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\' || c < 0x20 || c == 0x7f || c == '?') {
+      out += fmt::format("\\{:03o}", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
 }
 }  // namespace
 
 std::uint64_t fingerprint_fused(const CompiledPolicy& policy) {
   const vm::Program& p = policy.program;
   std::uint64_t h = 0xcbf29ce484222325ull;
-  auto pointers = pointer_constants(p);
+  const auto strings = string_constants(p);
   for (std::size_t pc = policy.fused.segment.entry; pc < p.code.size(); ++pc) {
     const vm::Instr& in = p.code[pc];
     h = fnv(h, static_cast<std::uint64_t>(in.op) | (std::uint64_t{in.d} << 8));
@@ -56,8 +72,11 @@ std::uint64_t fingerprint_fused(const CompiledPolicy& policy) {
     h = fnv(h, in.c);
   }
   h = fnv(h, p.fact_count);
-  for (std::size_t i = 0; i < p.constants.size(); ++i)
-    h = fnv(h, pointers.count(p.constants[i]) ? std::uint64_t{0xfeed} : static_cast<std::uint64_t>(p.constants[i]));
+  // A string constant counts by its text (its address differs from run to run).
+  for (std::size_t i = 0; i < p.constants.size(); ++i) {
+    auto s = strings.find(p.constants[i]);
+    h = s != strings.end() ? fnv(fnv(h, std::uint64_t{0xfeed}), s->second) : fnv(h, static_cast<std::uint64_t>(p.constants[i]));
+  }
   for (std::int64_t t : p.tables) h = fnv(h, static_cast<std::uint64_t>(t));
   for (const auto& f : policy.facts) h = fnv(fnv(h, f.path), static_cast<std::uint64_t>(f.type.kind));
   for (const auto& l : policy.lists) h = fnv(fnv(h, l.path), l.fields.size());
@@ -80,7 +99,8 @@ EmitResult emit_cpp(const Policy& policy, std::string_view name) {
   }
   const std::uint32_t facts = prog.fact_count;
   const std::uint32_t constants_end = facts + static_cast<std::uint32_t>(prog.constants.size());
-  auto pointers = internal::pointer_constants(prog);
+  const auto strings = internal::string_constants(prog);
+  std::map<std::int64_t, std::size_t> string_index;  // emitted as kStrings[i]
   std::unordered_map<std::uint32_t, std::uint32_t> output_index;
   auto outputs = p.fused.outputs();
   for (std::uint32_t k = 0; k < outputs.size(); ++k) output_index[outputs[k]] = k;
@@ -93,7 +113,10 @@ EmitResult emit_cpp(const Policy& policy, std::string_view name) {
     if (r < facts) return fmt::format("f[{}]", r);
     if (r < constants_end) {
       std::int64_t v = prog.constants[r - facts];
-      if (pointers.count(v)) error = "the policy compares with string constants, which native code cannot embed";
+      if (strings.count(v)) {
+        auto [it, added] = string_index.emplace(v, string_index.size());
+        return fmt::format("admit::native::slot_of(&kStrings[{}])", it->second);
+      }
       if (v == INT64_MIN) return "INT64_MIN";
       return fmt::format("std::int64_t{{{}}}", v);
     }
@@ -118,6 +141,12 @@ EmitResult emit_cpp(const Policy& policy, std::string_view name) {
                  : fmt::format("  if (!admit::native::{}({}, {})) return false;\n", fn, b, a);
     };
     auto compare = [&](std::string_view op) { return fmt::format("  {} = {} {} {};\n", a, b, op, c); };
+    // A string operand: a constant is read directly, a fact through its slot.
+    auto text = [](const std::string& operand) {
+      constexpr std::string_view kConstant = "admit::native::slot_of(&";
+      if (operand.starts_with(kConstant)) return operand.substr(kConstant.size(), operand.size() - kConstant.size() - 1);
+      return fmt::format("admit::native::as_string({})", operand);
+    };
     switch (in.op) {
       case Op::move: body += fmt::format("  {} = {};\n", a, b); break;
       case Op::equal: body += compare("=="); break;
@@ -126,15 +155,9 @@ EmitResult emit_cpp(const Policy& policy, std::string_view name) {
       case Op::less_equal: body += compare("<="); break;
       case Op::greater: body += compare(">"); break;
       case Op::greater_equal: body += compare(">="); break;
-      case Op::string_equal:
-        body += fmt::format("  {} = admit::native::as_string({}) == admit::native::as_string({});\n", a, b, c);
-        break;
-      case Op::string_not_equal:
-        body += fmt::format("  {} = admit::native::as_string({}) != admit::native::as_string({});\n", a, b, c);
-        break;
-      case Op::starts_with:
-        body += fmt::format("  {} = admit::native::as_string({}).starts_with(admit::native::as_string({}));\n", a, b, c);
-        break;
+      case Op::string_equal: body += fmt::format("  {} = {} == {};\n", a, text(b), text(c)); break;
+      case Op::string_not_equal: body += fmt::format("  {} = {} != {};\n", a, text(b), text(c)); break;
+      case Op::starts_with: body += fmt::format("  {} = {}.starts_with({});\n", a, text(b), text(c)); break;
       case Op::add: body += checked("add", true); break;
       case Op::subtract: body += checked("subtract", true); break;
       case Op::multiply_int: body += checked("multiply_int", true); break;
@@ -200,12 +223,20 @@ EmitResult emit_cpp(const Policy& policy, std::string_view name) {
   out += fmt::format("// Generated by `admit compile --emit cpp` from policy `{}` ({}). Do not edit.\n",
                      p.metadata.id, p.file);
   out += "// Regenerate it whenever the rule file changes: a stale copy is refused (fingerprint).\n";
-  out += "#pragma once\n\n#include <cstdint>\n\n#include <admit/native.hpp>\n\n";
+  out += "#pragma once\n\n#include <cstdint>\n#include <string_view>\n\n#include <admit/native.hpp>\n\n";
   out += fmt::format("namespace {} {{\n\n", name);
   out += "inline constexpr std::int64_t kTables[] = {";
   for (std::size_t i = 0; i < prog.tables.size(); ++i) out += (i ? ", " : "") + std::to_string(prog.tables[i]);
   if (prog.tables.empty()) out += "0";
   out += "};\n\n";
+  if (!string_index.empty()) {
+    // The policy's string constants (district codes, zone ids), compared by value at run time.
+    std::vector<std::string_view> ordered(string_index.size());
+    for (const auto& [slot, i] : string_index) ordered[i] = strings.at(slot);
+    out += "inline const std::string_view kStrings[] = {\n";
+    for (std::string_view s : ordered) out += fmt::format("    {},\n", internal::cpp_literal(s));
+    out += "};\n\n";
+  }
   out += "inline bool run_decision(const std::int64_t* f, std::int64_t* out) {\n";
   if (!locals.empty()) {
     out += "  std::int64_t";

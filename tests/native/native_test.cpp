@@ -6,6 +6,8 @@
 #include <string>
 
 #include "admit/applicant.hpp"
+#include "admit/context.hpp"
+#include "admit/testing.hpp"
 #include "admit/decision.hpp"
 #include "support/describe_decision.hpp"
 #include "admit/native.hpp"
@@ -13,6 +15,7 @@
 #include "admit/synth.hpp"
 #include "benchmark_county_native.hpp"
 #include "kuiwen_2022_native.hpp"
+#include "kuiwen_county_2022_native.hpp"
 
 namespace {
 
@@ -32,6 +35,15 @@ void compare(const std::string& file, const admit::NativeProgram& native) {
   auto synth = admit::make_synthesizer(reference.policy);
   REQUIRE(synth.ok());
   admit::Applicant a1(*fast.policy), a2(*reference.policy);
+  // One evaluation context (school, cut-off dates) for the population, drawn like the records.
+  admit::Context c1(*fast.policy), c2(*reference.policy);
+  std::string context;
+  synth.synthesizer->append_context(7, context);
+  INFO(context);
+  REQUIRE(c1.bind_json(context));
+  REQUIRE(c2.bind_json(context));
+  a1.use_context(&c1);
+  a2.use_context(&c2);
   admit::Decision d1, d2;
   std::string record;
   int evaluated = 0;
@@ -53,8 +65,8 @@ void compare(const std::string& file, const admit::NativeProgram& native) {
   int cases = 0;
   for (const auto& test : reference.policy->tests()) {
     INFO(test.name);
-    const bool bound = a1.bind_json(test.applicant_json);
-    REQUIRE(bound == a2.bind_json(test.applicant_json));
+    const bool bound = admit::bind_test_case(test, c1, a1);
+    REQUIRE(bound == admit::bind_test_case(test, c2, a2));
     if (!bound) continue;
     fast.policy->evaluate(a1, d1);
     reference.policy->evaluate(a2, d2);
@@ -84,4 +96,9 @@ TEST_CASE("native code generated for another version of a policy is refused", "[
   REQUIRE(r.diagnostics.size() == 1);
   CHECK(r.diagnostics[0].severity == admit::Severity::warning);
   CHECK(r.diagnostics[0].code == "stale-native-code");
+}
+
+TEST_CASE("native Kuiwen 2022 on the standard schema (layers, context, string constants, tie-breaks) decides like the interpreter",
+          "[native]") {
+  compare("rules/shandong/weifang/kuiwen-2022.yaml", kuiwen_county_2022::native_program);
 }
