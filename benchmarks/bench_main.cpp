@@ -390,8 +390,9 @@ __attribute__((noinline)) void callgrind_compiled(std::size_t passes, bool nativ
   const admit::Policy& policy = native ? *pop.native_policy : *pop.policy;
   admit::Decision d;
   policy.evaluate(applicants, 0, d);  // warm the decision's buffers first
+  const std::size_t n = applicants.size();
   for (std::size_t p = 0; p < passes; ++p)
-    for (std::size_t i = 0; i < applicants.size(); ++i) {
+    for (std::size_t i = 0; i < n; ++i) {
       policy.evaluate(applicants, i, d);
       benchmark::DoNotOptimize(d);
     }
@@ -416,7 +417,8 @@ int main(int argc, char** argv) {
 
   // ADMIT_BENCH_CALLGRIND=compiled|native|handwritten: evaluate the population ADMIT_BENCH_PASSES times
   // (default 3) and exit; run under `valgrind --tool=callgrind --toggle-collect='*callgrind_*'`.
-  if (const std::string mode = env("ADMIT_BENCH_CALLGRIND", ""); !mode.empty()) {
+  // (scripts/bench.sh also reads ADMIT_BENCH_CALLGRIND: 0 or 1 there only switch its step 3 off or on.)
+  if (const std::string mode = env("ADMIT_BENCH_CALLGRIND", ""); !mode.empty() && mode != "0" && mode != "1") {
     const std::size_t passes = std::stoull(env("ADMIT_BENCH_PASSES", "3"));
     if (mode == "compiled") callgrind_compiled(passes, false);
     else if (mode == "native" && g_population->native_policy) callgrind_compiled(passes, true);
