@@ -29,6 +29,9 @@ struct AnalysisOptions {
   bool points_ranges = true;
   /// Time limit of one solver query; a query that runs out says "unknown".
   unsigned query_timeout_ms = 5000;
+  /// Time limit of the whole analysis of one policy (or diff): once spent, the remaining questions
+  /// say "unknown" (0: none).
+  unsigned time_budget_ms = 20000;
 };
 
 /// One finding. Codes (stable, also the diagnostic code and SARIF rule id):
@@ -51,6 +54,7 @@ struct AnalysisFinding {
   std::string subject;               ///< the group, item or certificate id ("cert/substitute" for substitutes); "" for the policy
   std::vector<std::string> related;  ///< e.g. the earlier groups that shadow a dead group, the overlapping group
   std::string example_json;          ///< the counterexample applicant (full, replayable), checked with the evaluator; may be empty
+  std::string example_context_json;  ///< the evaluation context it was checked in (admit::Context::bind_json); empty: the defaults
   Diagnostic diagnostic;             ///< positioned in the rule file; the example in its notes has resident IDs masked
 };
 

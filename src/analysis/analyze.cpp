@@ -66,7 +66,7 @@ std::size_t find_key(const std::string& text, std::string_view section, std::str
 
 class Analyzer {
  public:
-  Analyzer(const AnalysisOptions& options) : options_(options) {}
+  Analyzer(const AnalysisOptions& options) : options_(options), start_(std::chrono::steady_clock::now()) {}
 
   /// Facts every later query shares (the domains, "the evaluation runs without error"): asserted
   /// once in an incremental solver, so that what it learns carries over from query to query.
@@ -75,6 +75,7 @@ class Analyzer {
     z3::params params(ctx_);
     params.set("timeout", options_.query_timeout_ms);
     solver_->set(params);
+    current_timeout_ = options_.query_timeout_ms;
     base_ = facts;
     for (const auto& f : facts) solver_->add(f);
   }
@@ -84,6 +85,7 @@ class Analyzer {
     if (!solver_) set_base({});
     solver_->add(fact);
   }
+
 
   Answer solve(const std::vector<z3::expr>& facts) {
     if (!solver_) set_base({});
@@ -100,16 +102,41 @@ class Analyzer {
     }
     Answer a;
     const auto start = std::chrono::steady_clock::now();
+    unsigned timeout = options_.query_timeout_ms;
+    if (options_.time_budget_ms != 0) {
+      const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(start - start_).count();
+      if (spent >= static_cast<long long>(options_.time_budget_ms)) {
+        a.reason = fmt::format("the analysis ran out of its time budget ({} s per policy)", options_.time_budget_ms / 1000.0);
+        return a;
+      }
+      timeout = static_cast<unsigned>(std::min<long long>(timeout, options_.time_budget_ms - spent));
+    }
+    if (timeout != current_timeout_) {
+      z3::params params(ctx_);
+      params.set("timeout", timeout);
+      solver_->set(params);
+      current_timeout_ = timeout;
+    }
     a.result = solver_->check(assumptions);
     if (std::getenv("ADMIT_ANALYSIS_DEBUG"))
       std::fprintf(stderr, "query %d: %.3f s\n", static_cast<int>(a.result),
                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     if (a.result == z3::sat) a.model = solver_->get_model();
-    if (a.result == z3::unknown) a.reason = solver_->reason_unknown();
+    if (a.result == z3::unknown) {
+      a.reason = solver_->reason_unknown();
+      if (a.reason == "canceled" || a.reason == "timeout") a.reason = fmt::format("the solver ran out of time ({} s)", timeout / 1000.0);
+    }
     return a;
   }
 
   z3::context& ctx() { return ctx_; }
+
+  ~Analyzer() {
+    const auto t0 = std::chrono::steady_clock::now();
+    solver_.reset();
+    if (std::getenv("ADMIT_ANALYSIS_DEBUG"))
+      std::fprintf(stderr, "solver freed in %.3f s\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
 
   Diagnostic at(const PolicyModel& m, std::size_t offset, Severity severity, std::string code, std::string message) {
     const auto& source = *m.p.source;
@@ -142,6 +169,10 @@ class Analyzer {
   void attach(AnalysisFinding& f, const Witness& w) {
     f.example_json = w.json;
     f.diagnostic.notes.push_back("for example: " + w.display);
+    if (!w.context.empty()) {
+      f.example_context_json = w.context_json();
+      f.diagnostic.notes.push_back("in the evaluation context: " + f.example_context_json);
+    }
     if (w.display != w.json)
       f.diagnostic.notes.push_back("resident ID numbers are masked here; `--examples DIR` writes the replayable record");
   }
@@ -167,6 +198,8 @@ class Analyzer {
   std::optional<z3::solver> solver_;
   std::vector<z3::expr> base_;
   unsigned queries_ = 0;
+  std::chrono::steady_clock::time_point start_;
+  unsigned current_timeout_ = 0;
 };
 
 std::string group_name(const CompiledPolicy& p, std::uint32_t g) {
@@ -194,7 +227,7 @@ void check_gap(Analyzer& a, PolicyModel& m) {
   Witness w = analysis::build_witness({&m}, *ans.model, ++a.serial);
   Decision d;
   std::string why;
-  if (!analysis::replay(m.policy, w.json, d, &why) || !d.eligible() || d.group() != UINT32_MAX) {
+  if (!analysis::replay(m.policy, w, d, &why) || !d.eligible() || d.group() != UINT32_MAX) {
     if (why.empty()) why = fmt::format("the evaluator placed it in `{}`", d.group_id());
     a.unknown(m, "analysis-unknown", "", groups_at, "whether every eligible applicant matches a group",
               Analyzer::replay_failure(m, why));
@@ -262,8 +295,8 @@ void check_groups(Analyzer& a, PolicyModel& m, bool overlaps) {
       Witness w = analysis::build_witness({&m}, *ans.model, ++a.serial);
       Decision d;
       std::string why;
-      auto other = analysis::run_rule(m.policy, w.json, p.groups[j].condition);
-      if (!analysis::replay(m.policy, w.json, d, &why) || d.group() != i || !other || *other == 0) continue;
+      auto other = analysis::run_rule(m.policy, w, p.groups[j].condition);
+      if (!analysis::replay(m.policy, w, d, &why) || d.group() != i || !other || *other == 0) continue;
       Diagnostic diag = a.at(m, p.groups[j].offset, Severity::note, "",
                              fmt::format("groups `{}` and `{}` overlap: an applicant can match both, and `{}` wins by its order",
                                          p.group_infos[i].id, p.group_infos[j].id, p.group_infos[i].id));
@@ -507,21 +540,6 @@ z3::expr link(z3::context& c, PolicyModel& o, PolicyModel& n, std::vector<std::s
         if (!eo.index.count(en.values[i])) all = all && vn != c.int_val(i);
       return;
     }
-    if (fo.type.kind == internal::TypeKind::string) {
-      const auto& so = o.vars.string_constants();
-      const auto& sn = n.vars.string_constants();
-      for (std::size_t i = 0; i < so.size(); ++i) {
-        auto it = std::find(sn.begin(), sn.end(), so[i]);
-        std::int64_t k = it == sn.end() ? 0 : (it - sn.begin()) + 1;
-        all = all && z3::implies(vo == c.int_val(static_cast<std::int64_t>(i + 1)), vn == c.int_val(k));
-      }
-      for (std::size_t i = 0; i < sn.size(); ++i) {
-        auto it = std::find(so.begin(), so.end(), sn[i]);
-        std::int64_t k = it == so.end() ? 0 : (it - so.begin()) + 1;
-        all = all && z3::implies(vn == c.int_val(static_cast<std::int64_t>(i + 1)), vo == c.int_val(k));
-      }
-      return;
-    }
     all = all && vo == vn;
   };
   for (const auto& [i, vo] : o.vars.facts_) {
@@ -618,8 +636,11 @@ AnalysisReport diff(const Policy& old_policy, const Policy& new_policy, const An
   const auto start = std::chrono::steady_clock::now();
   Analyzer a(options);
   z3::context& c = a.ctx();
-  PolicyModel o(c, old_policy, "old.");
-  PolicyModel n(c, new_policy, "new.");
+  // One text domain for both: a text is the same code in both models.
+  auto strings = std::make_shared<const analysis::StringDomain>(
+      std::vector<const CompiledPolicy*>{&old_policy.compiled(), &new_policy.compiled()});
+  PolicyModel o(c, old_policy, "old.", strings);
+  PolicyModel n(c, new_policy, "new.", strings);
   const CompiledPolicy& pn = n.p;
   const CompiledPolicy& po = o.p;
   Outcomes outcomes;
@@ -669,7 +690,7 @@ AnalysisReport diff(const Policy& old_policy, const Policy& new_policy, const An
     Witness w = analysis::build_witness({&n, &o}, *ans.model, ++a.serial);
     Decision dold, dnew;
     std::string why;
-    bool replayed = analysis::replay(old_policy, w.json, dold, &why) && analysis::replay(new_policy, w.json, dnew, &why);
+    bool replayed = analysis::replay(old_policy, w, dold, &why) && analysis::replay(new_policy, w, dnew, &why);
     if (!replayed || outcome_of(dold) != a_label || outcome_of(dnew) != b_label) {
       if (why.empty()) why = fmt::format("the evaluators gave {} and {}", outcome_of(dold), outcome_of(dnew));
       a.unknown(n, "diff-unknown", b_label, offset_of(b_label),
@@ -709,7 +730,7 @@ AnalysisReport diff(const Policy& old_policy, const Policy& new_policy, const An
     Witness w = analysis::build_witness({&n, &o}, *ans.model, ++a.serial);
     Decision dold, dnew;
     std::string why;
-    bool replayed = analysis::replay(old_policy, w.json, dold, &why) && analysis::replay(new_policy, w.json, dnew, &why);
+    bool replayed = analysis::replay(old_policy, w, dold, &why) && analysis::replay(new_policy, w, dnew, &why);
     if (!replayed || !dold.eligible() || !dnew.eligible() || dold.breakdown()[i].value == dnew.breakdown()[j].value) {
       if (why.empty()) why = "the evaluators gave the same value";
       a.unknown(n, "diff-unknown", id, pn.points_items[j].offset, fmt::format("whether points item `{}` changes", id),

@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
 
+#include "admit/context.hpp"
 #include "admit/date.hpp"
 #include "admit/decimal.hpp"
 #include "admit/resident_id.hpp"
@@ -34,8 +36,9 @@ z3::expr PolicyModel::has(std::uint32_t certificate) {
   return vars.verified(certificate) || vars.submitted(certificate);
 }
 
-PolicyModel::PolicyModel(z3::context& context, const Policy& pol, std::string prefix)
-    : policy(pol), p(pol.compiled()), vars(context, pol.compiled(), prefix), c_(context), encoder_(vars),
+PolicyModel::PolicyModel(z3::context& context, const Policy& pol, std::string prefix,
+                         std::shared_ptr<const StringDomain> strings)
+    : policy(pol), p(pol.compiled()), vars(context, pol.compiled(), prefix, std::move(strings)), c_(context), encoder_(vars),
       prefix_(std::move(prefix)) {
   z3::context& c = c_;
   auto in_range = [&](const z3::expr& v) { return v >= c.int_val(kMin64) && v <= c.int_val(kMax64); };
@@ -160,40 +163,72 @@ std::string make_resident_id(std::int64_t birth_days, std::int64_t gender) {
   return body + resident_id_check_character(body);
 }
 
-std::string other_text(const std::vector<std::string>& constants) {
-  for (int i = 0;; ++i) {
-    std::string s = i == 0 ? "other" : fmt::format("other{}", i);
-    if (std::find(constants.begin(), constants.end(), s) == constants.end()) return s;
+/// Texts read back from a model: the constant a text equals, or a made-up text of its class, the
+/// same for the same element (so that equal texts stay equal and different ones differ).
+class TextNamer {
+ public:
+  TextNamer(const z3::model& model, ApplicantVars& vars) : model_(model), vars_(vars) {}
+
+  std::string name(const z3::expr& v) {
+    z3::expr e = model_.eval(v, true);
+    const unsigned id = Z3_get_ast_id(e.ctx(), e);
+    if (auto it = named_.find(id); it != named_.end()) return it->second;
+    const StringDomain& d = vars_.strings();
+    std::string text;
+    for (std::int64_t k = 1; k <= d.size() && text.empty(); ++k)
+      if (z3::eq(model_.eval(vars_.text_constant(k), true), e)) text = d.text(k);
+    if (text.empty()) {
+      std::int64_t cls = 0;
+      if (!model_.eval(vars_.text_class(v), true).is_numeral_i64(cls) || cls < 0 || cls > d.size()) cls = 0;
+      if (cls == 0 && d.class_zero_empty()) cls = d.code("");
+      text = d.other(cls, next_[cls]++);
+    }
+    named_.emplace(id, text);
+    return text;
   }
-}
+  /// A text different from every other one named.
+  std::string unused() {
+    const StringDomain& d = vars_.strings();
+    const std::int64_t cls = d.class_zero_empty() ? d.code("") : 0;
+    return d.other(cls, next_[cls]++);
+  }
+
+ private:
+  const z3::model& model_;
+  ApplicantVars& vars_;
+  std::map<unsigned, std::string> named_;
+  std::map<std::int64_t, std::int64_t> next_;
+};
 
 struct ValueText {
   std::string json;      // the JSON value
   std::string display;   // masked when it is a resident ID
 };
 
-ValueText scalar_json(const CompiledPolicy& p, const FactDef& def, std::optional<std::int64_t> value,
-                      const std::vector<std::string>& strings) {
+/// A scalar's JSON: `value` from the model (nullopt: any value of the type); texts are named by `texts`.
+ValueText scalar_json(const CompiledPolicy& p, const FactDef& def, std::optional<z3::expr> value, const z3::model& model,
+                      TextNamer& texts) {
   auto quoted = [](std::string_view s) {
     std::string out;
     append_json_string(out, s);
     return out;
   };
+  std::optional<std::int64_t> number;
+  if (value && def.type.kind != TypeKind::string) number = model_int(model, *value);
   switch (def.type.kind) {
-    case TypeKind::boolean: return {value.value_or(0) ? "true" : "false", value.value_or(0) ? "true" : "false"};
-    case TypeKind::integer: { auto s = std::to_string(value.value_or(0)); return {s, s}; }
-    case TypeKind::decimal: { auto s = Decimal::from_units(value.value_or(0)).to_string(); return {s, s}; }
+    case TypeKind::boolean: return {number.value_or(0) ? "true" : "false", number.value_or(0) ? "true" : "false"};
+    case TypeKind::integer: { auto s = std::to_string(number.value_or(0)); return {s, s}; }
+    case TypeKind::decimal: { auto s = Decimal::from_units(number.value_or(0)).to_string(); return {s, s}; }
     case TypeKind::date: {
-      auto s = quoted(Date::from_days(static_cast<std::int32_t>(value.value_or(Date::parse("2000-01-01")->days()))).to_string());
+      auto s = quoted(Date::from_days(static_cast<std::int32_t>(number.value_or(Date::parse("2000-01-01")->days()))).to_string());
       return {s, s};
     }
     case TypeKind::enumeration: {
-      auto s = quoted(p.enums[def.type.id].values.at(static_cast<std::size_t>(value.value_or(0))));
+      auto s = quoted(p.enums[def.type.id].values.at(static_cast<std::size_t>(number.value_or(0))));
       return {s, s};
     }
     case TypeKind::string: {
-      std::int64_t k = value.value_or(0);
-      std::string text = k == 0 ? other_text(strings) : strings.at(static_cast<std::size_t>(k - 1));
+      std::string text = value ? texts.name(*value) : texts.unused();
       return {quoted(text), quoted(def.type.resident_id ? mask_resident_id(text) : text)};
     }
     default: return {"null", "null"};
@@ -216,12 +251,25 @@ Witness build_witness(const std::vector<const PolicyModel*>& models, const z3::m
     shown.raw(v.display);
   };
   bool has_id_fact = false;
+  // One namer for every model: diff's two models share the text constants.
+  TextNamer texts(model, const_cast<ApplicantVars&>(models.front()->vars));
   for (const PolicyModel* pm : models) {
     const CompiledPolicy& p = pm->p;
     const ApplicantVars& vars = pm->vars;
     for (std::uint32_t i = 0; i < p.facts.size(); ++i) {
       const FactDef& def = p.facts[i];
-      if (def.context) continue;  // bound from the evaluation context, not the applicant record
+      if (def.context) {
+        // Bound from the evaluation context, not the applicant record: the values the rules read
+        // (and any value without a default), for admit::Context / `admit explain --context`.
+        auto it = vars.facts_.find(i);
+        if (it == vars.facts_.end() && (def.has_default || !def.read)) continue;
+        bool seen = false;
+        for (const auto& [path, value] : w.context) seen = seen || path == def.path;
+        if (seen) continue;
+        ValueText v = scalar_json(p, def, it == vars.facts_.end() ? std::nullopt : std::optional(it->second), model, texts);
+        w.context.emplace_back(def.path, v.json);
+        continue;
+      }
       if (def.path == "id") has_id_fact = true;
       if (written.count(def.path)) continue;
       if (auto id = vars.ids_.find(i); id != vars.ids_.end()) {
@@ -236,11 +284,11 @@ Witness build_witness(const std::vector<const PolicyModel*>& models, const z3::m
       }
       auto it = vars.facts_.find(i);
       if (it != vars.facts_.end()) {
-        member(def.path, scalar_json(p, def, model_int(model, it->second), vars.string_constants()));
+        member(def.path, scalar_json(p, def, it->second, model, texts));
       } else if (!def.has_default) {
         // Not read by any rule: any value of the type will do.
         if (def.type.kind == TypeKind::string && def.path == "id") member(def.path, {"\"example\"", "\"example\""});
-        else member(def.path, scalar_json(p, def, std::nullopt, vars.string_constants()));
+        else member(def.path, scalar_json(p, def, std::nullopt, model, texts));
       }
     }
     for (std::uint32_t l = 0; l < p.lists.size(); ++l) {
@@ -261,9 +309,7 @@ Witness build_witness(const std::vector<const PolicyModel*>& models, const z3::m
           const FactDef& field = def.fields[f];
           auto it = vars.fields_.find({l, static_cast<std::uint32_t>(item), f});
           if (it == vars.fields_.end() && field.has_default) continue;
-          ValueText v = scalar_json(p, field,
-                                    it == vars.fields_.end() ? std::nullopt : std::optional(model_int(model, it->second)),
-                                    vars.string_constants());
+          ValueText v = scalar_json(p, field, it == vars.fields_.end() ? std::nullopt : std::optional(it->second), model, texts);
           full.key(field.path);
           full.raw(v.json);
           shown.key(field.path);
@@ -305,13 +351,44 @@ Witness build_witness(const std::vector<const PolicyModel*>& models, const z3::m
   return w;
 }
 
-bool replay(const Policy& policy, const std::string& json, Decision& decision, std::string* why) {
-  Applicant applicant(policy);
+std::string Witness::context_json(const Policy* policy) const {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object();
+  for (const auto& [path, value] : context) {
+    if (policy) {
+      const CompiledPolicy& p = policy->compiled();
+      auto it = p.fact_by_path.find(path);
+      if (it == p.fact_by_path.end() || !p.facts[it->second].context) continue;
+    }
+    w.key(path);
+    w.raw(value);
+  }
+  w.end_object();
+  return out;
+}
+
+namespace {
+/// Binds the witness's context and record for `policy`; false (and why) when either does not bind.
+bool bind_witness(const Policy& policy, const Witness& witness, Context& context, Applicant& applicant, std::string* why) {
   BindError error;
-  if (!applicant.bind_json(json, &error)) {
+  if (!witness.context.empty() && !context.bind_json(witness.context_json(&policy), &error)) {
+    if (why) *why = "the example's context does not bind: " + error.message;
+    return false;
+  }
+  applicant.use_context(&context);
+  if (!applicant.bind_json(witness.json, &error)) {
     if (why) *why = "the example does not bind: " + error.message;
     return false;
   }
+  return true;
+}
+}  // namespace
+
+bool replay(const Policy& policy, const Witness& witness, Decision& decision, std::string* why) {
+  Context context(policy);
+  Applicant applicant(policy);
+  if (!bind_witness(policy, witness, context, applicant, why)) return false;
   policy.evaluate(applicant, decision);
   if (!decision.ok()) {
     if (why) *why = "the example stops with a run-time error: " + decision.error();
@@ -320,9 +397,10 @@ bool replay(const Policy& policy, const std::string& json, Decision& decision, s
   return true;
 }
 
-std::optional<std::int64_t> run_rule(const Policy& policy, const std::string& json, const vm::Segment& segment) {
+std::optional<std::int64_t> run_rule(const Policy& policy, const Witness& witness, const vm::Segment& segment) {
+  Context context(policy);
   Applicant applicant(policy);
-  if (!applicant.bind_json(json)) return std::nullopt;
+  if (!bind_witness(policy, witness, context, applicant, nullptr)) return std::nullopt;
   const CompiledPolicy& p = policy.compiled();
   std::vector<std::int64_t> registers(p.program.register_count, 0);
   std::copy(p.program.constants.begin(), p.program.constants.end(), registers.begin() + p.program.fact_count);

@@ -32,7 +32,9 @@ struct UnknownRule {
 
 class PolicyModel {
  public:
-  PolicyModel(z3::context& context, const Policy& policy, std::string prefix);
+  /// `strings`: the text domain shared with another model (diff); by default the policy's own.
+  PolicyModel(z3::context& context, const Policy& policy, std::string prefix,
+              std::shared_ptr<const StringDomain> strings = nullptr);
 
   const Policy& policy;
   const CompiledPolicy& p;
@@ -67,10 +69,14 @@ class PolicyModel {
 };
 
 /// A counterexample as an applicant record: the full JSON (replayable) and the same with resident
-/// ID numbers masked (for printing).
+/// ID numbers masked (for printing); and the evaluation-context values it needs (dotted path, JSON
+/// value), when the policy reads any.
 struct Witness {
   std::string json;
   std::string display;
+  std::vector<std::pair<std::string, std::string>> context;
+  /// The context values as a JSON object; with a policy, only those that policy declares.
+  std::string context_json(const Policy* policy = nullptr) const;
 };
 
 /// Builds the applicant record from a model; `models` are read in order (diff passes both policies'
@@ -79,9 +85,10 @@ Witness build_witness(const std::vector<const PolicyModel*>& models, const z3::m
 
 /// Binds the record to the policy with the real binder and evaluates it with the real evaluator.
 /// Returns false (and the reason) when the record does not bind or the evaluation fails.
-bool replay(const Policy& policy, const std::string& json, Decision& decision, std::string* why);
+/// The context (may be empty: every value at its default) is bound with admit::Context first.
+bool replay(const Policy& policy, const Witness& witness, Decision& decision, std::string* why);
 
 /// Runs one rule segment of the policy on a bound applicant with the real interpreter.
-std::optional<std::int64_t> run_rule(const Policy& policy, const std::string& json, const vm::Segment& segment);
+std::optional<std::int64_t> run_rule(const Policy& policy, const Witness& witness, const vm::Segment& segment);
 
 }  // namespace admit::internal::analysis

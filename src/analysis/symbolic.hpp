@@ -16,6 +16,7 @@
 #include <optional>
 #include <tuple>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "policy/compiled_policy.hpp"
@@ -27,17 +28,45 @@ struct Unsupported {
   std::string reason;
 };
 
+/// Every text constant of the analysed programs (codes 1..K, sorted), and how texts that are none
+/// of them are made up for examples (docs/analysis.md). A text that equals no constant belongs to
+/// a class: 0 when no constant is a prefix of it, j when constant j is its longest constant prefix.
+/// Equality, `in` and starts_with(x, constant) depend only on which constant a text is, or on its
+/// class, so the analysis is exact with texts as the elements of an uninterpreted sort.
+class StringDomain {
+ public:
+  explicit StringDomain(const std::vector<const CompiledPolicy*>& policies);
+
+  /// The code of a constant (throws Unsupported for a text that is not one of the constants).
+  std::int64_t code(std::string_view text) const;
+  std::int64_t size() const noexcept { return static_cast<std::int64_t>(texts_.size()); }
+  const std::string& text(std::int64_t code) const { return texts_.at(static_cast<std::size_t>(code - 1)); }
+  /// The i-th made-up text of class j (distinct for distinct (j, i)).
+  std::string other(std::int64_t j, std::int64_t i) const;
+  /// Class 0 is empty when "" is a constant (every text starts with it: its class holds them).
+  bool class_zero_empty() const noexcept { return empty_constant_; }
+  /// Whether every class has a marker (a character no constant continues the class prefix with).
+  bool complete() const noexcept { return complete_; }
+
+ private:
+  std::vector<std::string> texts_;    // code k is texts_[k - 1]
+  std::vector<std::string> markers_;  // per class
+  bool empty_constant_ = false;
+  bool complete_ = true;
+};
+
 /// The unknowns of one applicant for one policy: a Z3 constant per fact, list length, list field,
 /// verified / submitted certificate, and the three facets of a resident ID the ID functions see.
 /// Created on first use; domain() constrains every variable created so far to its declared domain.
 class ApplicantVars {
  public:
-  ApplicantVars(z3::context& context, const CompiledPolicy& policy, std::string prefix);
+  ApplicantVars(z3::context& context, const CompiledPolicy& policy, std::string prefix,
+                std::shared_ptr<const StringDomain> strings = nullptr);
 
   z3::context& context() const noexcept { return ctx_; }
   const CompiledPolicy& policy() const noexcept { return policy_; }
 
-  z3::expr fact(std::uint32_t index);  // Bool for bool facts, Int otherwise (strings: a class, see below)
+  z3::expr fact(std::uint32_t index);  // Bool for bool facts, Int otherwise (strings: a code of StringDomain)
   z3::expr list_count(std::uint32_t list);
   z3::expr field(std::uint32_t list, std::uint32_t item, std::uint32_t field);
   z3::expr verified(std::uint32_t certificate);
@@ -46,10 +75,22 @@ class ApplicantVars {
   z3::expr id_birth(std::uint32_t fact);
   z3::expr id_gender(std::uint32_t fact);
 
-  /// String facts are compared only with constants: a string fact's variable is 0 for "a text equal
-  /// to none of the policy's constants" or k for the k-th constant (1-based) in string_constants().
-  std::int64_t string_class(const std::string& text);
-  const std::vector<std::string>& string_constants() const noexcept { return strings_; }
+  /// Texts: every string fact, field and context value is a Z3 constant of the uninterpreted sort
+  /// Text; the domain's constants are distinct constants of it, and a text that is none of them has
+  /// a class (text_class: 0 for no constant prefix, j for constant j as its longest prefix).
+  z3::sort text_sort() const;
+  z3::expr text_constant(std::int64_t code);
+  z3::expr text_class(const z3::expr& text);
+  z3::expr is_constant_text(const z3::expr& text);
+  const StringDomain& strings() const noexcept { return *strings_; }
+  std::shared_ptr<const StringDomain> shared_strings() const noexcept { return strings_; }
+
+  /// A date's calendar fields (year, month 1-12, day 1-31), exact: fresh unknowns tied to the day
+  /// number by the calendar's own arithmetic (when the day number is a valid date).
+  struct CivilVars {
+    z3::expr year, month, day;
+  };
+  CivilVars civil(const z3::expr& days);
 
   /// Facts read as strings and as resident IDs (id_valid, ...): a fact in both is outside the fragment.
   std::vector<bool> used_as_string, used_as_id;
@@ -81,8 +122,10 @@ class ApplicantVars {
   const CompiledPolicy& policy_;
   std::string prefix_;
   std::vector<z3::expr> constraints_;
-  std::vector<std::pair<z3::expr, std::uint32_t>> string_facts_;  // (variable, nothing): bounded in domain()
-  std::vector<std::string> strings_;
+  std::vector<z3::expr> string_vars_;  // bounded by the string domain in domain()
+  std::shared_ptr<const StringDomain> strings_;
+  std::map<unsigned, std::pair<z3::expr, CivilVars>> civil_;  // by the day term's AST id
+  unsigned civil_count_ = 0, list_texts_ = 0;
 };
 
 /// One rule's meaning: its value (Bool for conditions, Int for numbers), when it fails at run time,

@@ -88,6 +88,19 @@ bool write_examples(const std::string& dir, const std::string& stem, std::vector
       return false;
     }
     f.diagnostic.notes.push_back(fmt::format("the example is in {}", path.string()));
+    if (!f.example_context_json.empty()) {
+      // Its evaluation context, for `admit explain POLICY -a EXAMPLE --context CONTEXT`.
+      std::filesystem::path context_path = path;
+      context_path.replace_extension(".context.json");
+      std::FILE* ctx = std::fopen(context_path.string().c_str(), "wb");
+      const std::string ctx_text = f.example_context_json + "\n";
+      const bool written = ctx != nullptr && std::fwrite(ctx_text.data(), 1, ctx_text.size(), ctx) == ctx_text.size();
+      if (ctx == nullptr || std::fclose(ctx) != 0 || !written) {
+        std::fprintf(stderr, "admit: error: cannot write %s\n", context_path.string().c_str());
+        return false;
+      }
+      f.diagnostic.notes.push_back(fmt::format("its evaluation context is in {}", context_path.string()));
+    }
   }
   return true;
 }

@@ -6,6 +6,7 @@
 
 #include "admit/analysis.hpp"
 #include "admit/applicant.hpp"
+#include "admit/context.hpp"
 #include "admit/decision.hpp"
 #include "admit/policy.hpp"
 
@@ -179,38 +180,158 @@ groups:
 }
 
 TEST_CASE("outside the fragment the analysis says unknown, with the reason", "[analysis]") {
-  // starts_with(code, "") always holds, but starts_with on a fact is outside the fragment: the
-  // solver's candidate gap does not replay, so the analysis says unknown instead of guessing.
+  // A division by a fact is outside the fragment: the rule is left unconstrained, the solver's
+  // candidate gap does not replay, so the analysis says unknown instead of guessing.
   auto policy = compile(R"(admit: 1
-policy: {id: text}
+policy: {id: ratio}
 facts:
-  code: {type: string}
+  a: {type: int}
+  b: {type: int}
+eligibility:
+  - id: positive
+    require: b >= 1 and b <= 10 and a >= 0 and a <= 10
 groups:
   - id: local
-    when: starts_with(code, "")
+    when: a / b <= 10
 )");
   auto report = admit::analyze(*policy);
   auto unknown = findings(report, "analysis-unknown");
   REQUIRE(unknown.size() == 2);
-  CHECK(unknown[0]->diagnostic.message.find("uses starts_with") != std::string::npos);
+  CHECK(unknown[0]->diagnostic.message.find("divides by a value that is not a constant") != std::string::npos);
   CHECK(unknown[1]->diagnostic.message.find("whether every eligible applicant matches a group") != std::string::npos);
   CHECK(findings(report, "analysis-gap").empty());
 }
 
 TEST_CASE("outside the fragment, a found example that replays is still reported", "[analysis]") {
+  // starts_with with a prefix that is not a constant is outside the fragment.
   auto policy = compile(R"(admit: 1
 policy: {id: text}
 facts:
   code: {type: string}
+  prefix: {type: string}
 groups:
   - id: local
-    when: starts_with(code, "3707")
+    when: starts_with(code, prefix)
 )");
   auto report = admit::analyze(*policy);
+  CHECK(findings(report, "analysis-unknown").size() >= 1);
   auto gaps = findings(report, "analysis-gap");
   REQUIRE(gaps.size() == 1);
   admit::Decision d = replay(*policy, gaps[0]->example_json);
   CHECK(d.group_id().empty());
+}
+
+// --- texts, the evaluation context and calendar fields (docs/analysis.md) ---
+
+namespace {
+admit::Decision replay_in_context(const admit::Policy& policy, const admit::AnalysisFinding& f) {
+  admit::Context context(policy);
+  admit::BindError error;
+  INFO(f.example_json << " in " << f.example_context_json);
+  if (!f.example_context_json.empty()) REQUIRE(context.bind_json(f.example_context_json, &error));
+  admit::Applicant applicant(policy);
+  applicant.use_context(&context);
+  REQUIRE(applicant.bind_json(f.example_json, &error));
+  admit::Decision d;
+  policy.evaluate(applicant, d);
+  REQUIRE(d.ok());
+  return d;
+}
+}  // namespace
+
+TEST_CASE("texts: two facts, a fact and a context value, starts_with and in are exact", "[analysis]") {
+  auto policy = load("texts.yaml");
+  auto report = admit::analyze(*policy);
+  for (const auto& f : report.findings) INFO(f.code << ": " << f.diagnostic.message);
+  CHECK(findings(report, "analysis-unknown").empty());
+  // `same_place` is dead: a text that starts with "3707" and is not in the list nor equal to the
+  // school's code is taken by `city`; `never` needs a text equal to two different constants.
+  auto dead = findings(report, "analysis-dead-group");
+  REQUIRE(dead.size() == 2);
+  CHECK(dead[0]->subject == "shadowed");
+  CHECK(dead[0]->related == std::vector<std::string>{"city"});
+  CHECK(dead[1]->subject == "never");
+  // The gap: a text outside the city, with its own context; replayed with admit::Context.
+  auto gaps = findings(report, "analysis-gap");
+  REQUIRE(gaps.size() == 1);
+  CHECK(!gaps[0]->example_context_json.empty());
+  admit::Decision d = replay_in_context(*policy, *gaps[0]);
+  CHECK(d.eligible());
+  CHECK(d.group_id().empty());
+  std::string notes;
+  for (const auto& n : gaps[0]->diagnostic.notes) notes += n + "\n";
+  CHECK(notes.find("in the evaluation context: {") != std::string::npos);
+}
+
+TEST_CASE("texts: an overlap needs two equal texts, and the example shows them equal", "[analysis]") {
+  auto policy = load("texts.yaml");
+  admit::AnalysisOptions options;
+  options.overlaps = true;
+  auto report = admit::analyze(*policy, options);
+  auto overlaps = findings(report, "analysis-overlap");
+  REQUIRE(!overlaps.empty());
+  for (const auto* f : overlaps) {
+    admit::Decision d = replay_in_context(*policy, *f);
+    CHECK(!d.group_id().empty());
+  }
+}
+
+TEST_CASE("age_on and months_between against a context date, month() and day(), exactly", "[analysis]") {
+  auto policy = load("context-dates.yaml");
+  auto report = admit::analyze(*policy);
+  for (const auto& f : report.findings) INFO(f.code << ": " << f.diagnostic.message);
+  CHECK(findings(report, "analysis-unknown").empty());
+  // Six full years on the cut-off and born after it cannot both hold.
+  auto dead = findings(report, "analysis-dead-group");
+  REQUIRE(dead.size() == 1);
+  CHECK(dead[0]->subject == "born_after_cutoff");
+  auto gaps = findings(report, "analysis-gap");
+  REQUIRE(gaps.size() == 1);
+  admit::Decision d = replay_in_context(*policy, *gaps[0]);
+  CHECK(d.eligible());
+  CHECK(d.group_id().empty());
+  // The points item counts paid months through month() and year(): its range is exact.
+  REQUIRE(report.points.size() == 2);
+  CHECK(report.points[0].known);
+  CHECK(report.points[0].min.to_string() == "0");
+  CHECK(report.points[0].max.to_string() == "24");
+}
+
+TEST_CASE("diff: a text compared with the school's text, matched by name in both years", "[analysis]") {
+  auto old_policy = compile(R"(admit: 1
+policy: {id: t}
+context:
+  school:
+    district: {type: string, default: "370705"}
+facts:
+  district: {type: string}
+groups:
+  - id: local
+    when: district == school.district
+  - id: other
+    when: true
+)");
+  auto new_policy = compile(R"(admit: 1
+policy: {id: t}
+context:
+  school:
+    district: {type: string, default: "370705"}
+facts:
+  district: {type: string}
+groups:
+  - id: local
+    when: district == school.district or starts_with(district, "3707")
+  - id: other
+    when: true
+)");
+  auto report = admit::diff(*old_policy, *new_policy);
+  auto moves = findings(report, "diff-group");
+  REQUIRE(moves.size() == 1);
+  CHECK(moves[0]->subject == "group:local");
+  CHECK(moves[0]->related == std::vector<std::string>{"group:other"});
+  CHECK(findings(report, "diff-unknown").empty());
+  CHECK(replay_in_context(*new_policy, *moves[0]).group_id() == "local");
+  CHECK(replay_in_context(*old_policy, *moves[0]).group_id() == "other");
 }
 
 TEST_CASE("resident IDs: the example holds a valid number, masked in the message", "[analysis]") {

@@ -151,6 +151,31 @@ def examples_dir_writes_replayable_records():
 
 
 @case
+def context_example_replays_with_explain():
+    # texts.yaml compares facts with the school's context value: the example comes with its context,
+    # in the notes and (with --examples) as a file beside it, and `admit explain --context` replays it.
+    code, out, err = run("check", "--analyze", "--format", "json", f"{DATA}/texts.yaml")
+    doc = json.loads(out)
+    expect(not [d for d in doc["diagnostics"] if d["code"] == "analysis-unknown"], "no unknowns", out, err)
+    gap = [d for d in doc["diagnostics"] if d["code"] == "analysis-gap"]
+    expect(len(gap) == 1, "one gap", out, err)
+    record = example_of(gap[0])
+    context = [n for n in gap[0]["notes"] if n.startswith("in the evaluation context: ")]
+    expect(record is not None and len(context) == 1, "the example and its context are in the notes", out, err)
+    with tempfile.TemporaryDirectory() as tmp:
+        code, out, err = run("check", "--analyze", "--examples", tmp, f"{DATA}/texts.yaml")
+        expect(code == 2, "examples written (the dead groups are errors)", out, err)
+        files = sorted(os.listdir(tmp))
+        contexts = [f for f in files if f.endswith(".context.json")]
+        expect(len(contexts) >= 1, "a context file beside the example", out, str(files))
+        ctx = os.path.join(tmp, contexts[0])
+        example = ctx[: -len(".context.json")] + ".json"
+        code, out, err = run("explain", f"{DATA}/texts.yaml", "-a", example, "--context", ctx, "--color", "never")
+        expect(code == 0, "explain accepts the example in its context", out, err)
+        expect("符合 (eligible)" in out, "eligible", out, err)
+
+
+@case
 def diff_text_json_sarif():
     old, new = f"{DATA}/year-2023.yaml", f"{DATA}/year-2024.yaml"
     code, out, err = run("diff", "--color", "never", old, new)
