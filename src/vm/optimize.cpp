@@ -10,6 +10,7 @@
 #include "vm/optimize.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 #include <vector>
 
 namespace admit::internal::vm {
@@ -119,18 +120,19 @@ void optimize(Program& program, std::vector<Segment*>& segments, const std::func
       target[lands] = true;
     }
 
-    // Reads of each temporary within its segment.
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> reads;  // (segment, register)
+    // Reads of each temporary within its segment, counted in a hash map: the fused decision is one
+    // segment of the whole policy, and sorting its reads every round dominated compile time.
+    std::unordered_map<std::uint64_t, std::uint32_t> reads;
+    reads.reserve(n);
     for (std::size_t pc = 0; pc < n; ++pc) {
       if (dead(pc)) continue;
       for_each_read(code[pc], [&](std::uint32_t r) {
-        if (is_temp(r)) reads.emplace_back(segment_of[pc], r);
+        if (is_temp(r)) ++reads[(std::uint64_t{segment_of[pc]} << 32) | r];
       });
     }
-    std::sort(reads.begin(), reads.end());
-    auto read_count = [&](std::uint32_t segment, std::uint32_t r) {
-      auto range = std::equal_range(reads.begin(), reads.end(), std::make_pair(segment, r));
-      return static_cast<std::size_t>(range.second - range.first);
+    auto read_count = [&](std::uint32_t segment, std::uint32_t r) -> std::size_t {
+      auto it = reads.find((std::uint64_t{segment} << 32) | r);
+      return it == reads.end() ? 0 : it->second;
     };
     auto next_live = [&](std::size_t pc) {
       std::size_t j = pc + 1;
