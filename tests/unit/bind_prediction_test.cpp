@@ -16,6 +16,7 @@
 #include "admit/context.hpp"
 #include "admit/decision.hpp"
 #include "admit/policy.hpp"
+#include "support/random.hpp"
 
 namespace {
 
@@ -71,20 +72,7 @@ const admit::Policy& policy() {
   return *compiled.policy;
 }
 
-class Random {
- public:
-  explicit Random(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t next() {
-    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  int below(int n) { return static_cast<int>(next() % static_cast<std::uint64_t>(n)); }
-
- private:
-  std::uint64_t state_;
-};
+using admit_test::Random;
 
 // Bind result and decision as text: what must not depend on the Applicant's history.
 std::string bind_record(admit::Applicant& a, const std::string& json, bool reject = false) {

@@ -12,23 +12,11 @@
 #include "support/describe_decision.hpp"
 #include "admit/policy.hpp"
 #include "policy/compiled_policy.hpp"
+#include "support/random.hpp"
 
 namespace {
 
-class Random {
- public:
-  explicit Random(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t next() {
-    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  int below(int n) { return static_cast<int>(next() % static_cast<std::uint64_t>(n)); }
-
- private:
-  std::uint64_t state_;
-};
+using admit_test::Random;
 
 class ExpressionGenerator {
  public:
