@@ -12,6 +12,7 @@
 #include "admit/diagnostic.hpp"
 #include "admit/policy.hpp"
 #include "cli/commands.hpp"
+#include "cli/output.hpp"
 
 namespace admit::internal::cli {
 
@@ -61,11 +62,8 @@ int run_check(const CheckOptions& options) {
 
   const std::size_t errors = count(all, Severity::error);
   const std::size_t warnings = count(all, Severity::warning);
-  if (options.format == "json") {
-    out = render_json(all);
-  } else if (options.format == "sarif") {
-    out = render_sarif(all, version());
-    if (out.empty() || out.back() != '\n') out.push_back('\n');
+  if (options.format != "text") {
+    out = render_document(options.format, all);
   } else {
     std::string summary = fmt::format("checked {}: ", plural(options.files.size(), "file", "files"));
     if (errors == 0 && warnings == 0) {

@@ -11,6 +11,7 @@
 #include "admit/diagnostic.hpp"
 #include "admit/policy.hpp"
 #include "cli/commands.hpp"
+#include "cli/output.hpp"
 #ifdef ADMIT_HAVE_ANALYSIS
 #include "admit/analysis.hpp"
 #endif
@@ -52,11 +53,8 @@ int run_diff(const DiffOptions& options) {
     }
   }
   std::string out;
-  if (options.format == "json") {
-    out = render_json(all);
-  } else if (options.format == "sarif") {
-    out = render_sarif(all, version());
-    if (out.empty() || out.back() != '\n') out.push_back('\n');
+  if (options.format != "text") {
+    out = render_document(options.format, all);
   } else {
     for (const auto& d : all) out += render_text(d, render);
     if (broken) out += "diff: a policy has errors\n";

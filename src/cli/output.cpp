@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "admit/resident_id.hpp"
+#include "cli/commands.hpp"
 #include "json/json_reader.hpp"
 #include "json/json_writer.hpp"
 
@@ -297,6 +298,12 @@ bool load_context(const std::string& argument, admit::Context& context, std::str
     return false;
   }
   return true;
+}
+
+std::string render_document(std::string_view format, const std::vector<Diagnostic>& diagnostics) {
+  std::string out = format == "sarif" ? render_sarif(diagnostics, version()) : render_json(diagnostics);
+  if (out.empty() || out.back() != '\n') out.push_back('\n');
+  return out;
 }
 
 }  // namespace admit::internal::cli

@@ -73,6 +73,10 @@ bool peek_record_id(std::string_view json, std::string& id);
 /// Reads a whole file ("-" = stdin). On failure returns false and sets `error` (lowercase).
 bool read_whole_file(const std::string& path, std::string& text, std::string& error);
 
+/// A run's diagnostics as one machine-readable document for `--format json` or `--format sarif`
+/// (ending in a newline).
+std::string render_document(std::string_view format, const std::vector<Diagnostic>& diagnostics);
+
 /// Binds `--context`: inline JSON (starting with `{`) or a file holding a JSON object. An empty
 /// argument keeps the defaults. On failure `error` says what is wrong.
 bool load_context(const std::string& argument, admit::Context& context, std::string& error);
