@@ -353,6 +353,47 @@ std::uint32_t find_small(const Table& table, std::string_view key, Name name, Ha
   return UINT32_MAX;
 }
 
+using KeyKind = Applicant::Storage::KeyKind;
+using ResolvedKey = Applicant::Storage::ResolvedKey;
+
+// What a key of the record means (it depends only on the policy and the text).
+ResolvedKey resolve_key(const CompiledPolicy& p, std::string_view path, bool top) {
+  const bool id = top && path == "id";
+  if (top && (path == "verified" || path == "submitted"))
+    return {path == "verified" ? KeyKind::verified : KeyKind::submitted, false, UINT32_MAX};
+  auto fact_it = p.fact_by_path.find(path);
+  if (fact_it != p.fact_by_path.end() && p.facts[fact_it->second].context) return {KeyKind::context_value, id, fact_it->second};
+  if (auto list_it = p.list_by_path.find(path); list_it != p.list_by_path.end()) return {KeyKind::list, false, list_it->second};
+  const std::uint32_t fact = fact_it == p.fact_by_path.end() ? UINT32_MAX : fact_it->second;
+  if (id) return {KeyKind::id, true, fact};
+  if (fact != UINT32_MAX) return {KeyKind::fact, false, fact};
+  return {KeyKind::unknown, false, UINT32_MAX};
+}
+
+inline bool is_plain_text(std::string_view text) noexcept {
+  return internal::skip_plain_json(text.data(), text.data() + text.size()) == text.data() + text.size();
+}
+
+// Top-level key `position` (decoded text): the previous record's key at that position when the
+// text is the same (a length check and a byte comparison), otherwise the hash lookups, remembered
+// for the next record.
+ResolvedKey predict_key(Applicant::Storage& s, std::size_t position, std::string_view key) {
+  auto& order = s.key_order;
+  if (position < order.size()) {
+    auto& guess = order[position];
+    if (guess.text.size() == key.size() && same_bytes(guess.text.data(), key.data(), key.size())) [[likely]]
+      return guess.resolved;
+    const ResolvedKey r = resolve_key(*s.policy, key, true);
+    guess.text.assign(key);
+    guess.resolved = r;
+    guess.plain = is_plain_text(key);
+    return r;
+  }
+  const ResolvedKey r = resolve_key(*s.policy, key, true);
+  if (position < Applicant::Storage::kPredictedKeys) order.push_back({std::string(key), r, is_plain_text(key)});
+  return r;
+}
+
 class JsonBinder {
  public:
   JsonBinder(Applicant& applicant, Applicant::Storage& storage, std::string_view text, BindError* error,
@@ -416,39 +457,8 @@ class JsonBinder {
   using KeyKind = Applicant::Storage::KeyKind;
   using ResolvedKey = Applicant::Storage::ResolvedKey;
 
-  // Top-level key `position`: the previous record's key at that position when the text is the
-  // same (a length check and a byte comparison), otherwise the hash lookups, remembered for the next record.
-  ResolvedKey predicted(std::size_t position, std::string_view key) {
-    auto& order = s_.key_order;
-    if (position < order.size()) {
-      auto& guess = order[position];
-      if (guess.text.size() == key.size() && same_bytes(guess.text.data(), key.data(), key.size())) [[likely]]
-        return guess.resolved;
-      const ResolvedKey r = resolve(key, true);
-      guess.text.assign(key);
-      guess.resolved = r;
-      return r;
-    }
-    const ResolvedKey r = resolve(key, true);
-    if (position < Applicant::Storage::kPredictedKeys) order.push_back({std::string(key), r});
-    return r;
-  }
-
-  // What a key of the record means (it depends only on the policy and the text).
-  ResolvedKey resolve(std::string_view path, bool top) const {
-    const bool id = top && path == "id";
-    if (top && (path == "verified" || path == "submitted"))
-      return {path == "verified" ? KeyKind::verified : KeyKind::submitted, false, UINT32_MAX};
-    auto fact_it = p_.fact_by_path.find(path);
-    if (fact_it != p_.fact_by_path.end() && p_.facts[fact_it->second].context)
-      return {KeyKind::context_value, id, fact_it->second};
-    if (auto list_it = p_.list_by_path.find(path); list_it != p_.list_by_path.end())
-      return {KeyKind::list, false, list_it->second};
-    const std::uint32_t fact = fact_it == p_.fact_by_path.end() ? UINT32_MAX : fact_it->second;
-    if (id) return {KeyKind::id, true, fact};
-    if (fact != UINT32_MAX) return {KeyKind::fact, false, fact};
-    return {KeyKind::unknown, false, UINT32_MAX};
-  }
+  ResolvedKey predicted(std::size_t position, std::string_view key) { return predict_key(s_, position, key); }
+  ResolvedKey resolve(std::string_view path, bool top) const { return resolve_key(p_, path, top); }
 
   // `path` may point into the reader's buffer: it is only valid until the next token.
   bool member(std::string_view path, ResolvedKey key) {
@@ -683,10 +693,299 @@ class JsonBinder {
   const BindOptions& options_;
 };
 
+// The fast path of bind_json for the common record: one flat object whose keys are mostly in the
+// order of the previous record, plain strings (no escapes), scalars and certificate lists. It
+// reads the bytes directly, compares each key with the predicted one including its quotes, and
+// parses each value straight into its slot by the fact's type. It never reports anything: on
+// whatever it does not handle (escapes, nested objects, lists of records, context values, a
+// value of the wrong type, a duplicate, any syntax error) it returns false, and bind_json clears
+// the applicant and binds the record again with the general reader, which words the error. So it
+// only has to accept a subset of what the general path accepts, binding it identically.
+class FastJsonBinder {
+ public:
+  FastJsonBinder(Applicant& applicant, Applicant::Storage& storage, std::string_view text, bool reject_unknown) noexcept
+      : applicant_(applicant),
+        s_(storage),
+        p_(*storage.policy),
+        cur_(text.data()),
+        end_(text.data() + text.size()),
+        reject_unknown_(reject_unknown) {}
+
+  bool run() {
+    skip_ws();
+    if (cur_ == end_ || *cur_ != '{') return false;
+    ++cur_;
+    skip_ws();
+    if (cur_ == end_) return false;
+    if (*cur_ == '}') return at_end();
+    for (std::size_t position = 0;; ++position) {
+      if (*cur_ != '"') return false;
+      ResolvedKey key;
+      if (!read_key(position, key)) return false;
+      skip_ws();
+      if (cur_ == end_ || *cur_ != ':') return false;
+      ++cur_;
+      skip_ws();
+      if (cur_ == end_ || !member(key)) return false;
+      skip_ws();
+      if (cur_ == end_) return false;
+      if (*cur_ == ',') {
+        ++cur_;
+        skip_ws();
+        if (cur_ == end_) return false;
+        continue;
+      }
+      if (*cur_ == '}') return at_end();
+      return false;
+    }
+  }
+
+ private:
+  static bool is_digit(char c) noexcept { return static_cast<unsigned char>(c - '0') < 10; }
+
+  // JSON whitespace; every byte that may start a token is above ' ', so one comparison suffices
+  // when there is none.
+  void skip_ws() noexcept {
+    while (cur_ != end_ && static_cast<unsigned char>(*cur_) <= ' ' &&
+           (*cur_ == ' ' || *cur_ == '\n' || *cur_ == '\r' || *cur_ == '\t'))
+      ++cur_;
+  }
+
+  // After the closing '}' (at cur_): only whitespace may follow.
+  bool at_end() noexcept {
+    ++cur_;
+    skip_ws();
+    return cur_ == end_;
+  }
+
+  // At '"': a string without escapes or control characters, valid UTF-8; its content is its value.
+  bool plain_string(std::string_view& text) noexcept {
+    const char* const content = cur_ + 1;
+    const char* q = content;
+    for (;;) {
+      q = internal::skip_plain_json(q, end_);
+      if (q == end_) return false;
+      if (*q == '"') break;
+      if (static_cast<unsigned char>(*q) < 0x80) return false;  // a backslash or a control character
+      const internal::Utf8Sequence seq = internal::scan_utf8_sequence(reinterpret_cast<const unsigned char*>(q),
+                                                                      reinterpret_cast<const unsigned char*>(end_));
+      if (!seq.valid) return false;
+      q += seq.length;
+    }
+    const auto size = static_cast<std::size_t>(q - content);
+    if (size > JsonReader::Limits{}.max_string_bytes) return false;
+    text = {content, size};
+    cur_ = q + 1;
+    return true;
+  }
+
+  // At '"': the key, first compared with the previous record's key at this position, quotes
+  // included (only when that key is plain, so that its text is its JSON form).
+  bool read_key(std::size_t position, ResolvedKey& key) {
+    const char* const content = cur_ + 1;
+    auto& order = s_.key_order;
+    if (position < order.size()) {
+      const auto& guess = order[position];
+      const std::size_t n = guess.text.size();
+      if (guess.plain && static_cast<std::size_t>(end_ - content) > n && content[n] == '"' &&
+          same_bytes(content, guess.text.data(), n)) [[likely]] {
+        key = guess.resolved;
+        cur_ = content + n + 1;
+        return true;
+      }
+    }
+    const char* const q = internal::skip_plain_json(content, end_);
+    if (q == end_ || *q != '"') return false;  // escapes, non-ASCII, control characters: the general path
+    if (static_cast<std::size_t>(q - content) > JsonReader::Limits{}.max_string_bytes) return false;
+    key = predict_key(s_, position, std::string_view(content, static_cast<std::size_t>(q - content)));
+    cur_ = q + 1;
+    return true;
+  }
+
+  bool literal(const char* word, std::size_t n) noexcept {
+    if (static_cast<std::size_t>(end_ - cur_) < n || std::memcmp(cur_, word, n) != 0) return false;
+    cur_ += n;
+    return true;  // what follows is checked by the caller (whitespace, ',', '}' or ']')
+  }
+
+  // A number by the JSON grammar without exponent: -?(0|[1-9][0-9]*)(.[0-9]+)?
+  bool number(std::string_view& text) noexcept {
+    const char* q = cur_;
+    if (*q == '-') ++q;
+    if (q == end_ || !is_digit(*q)) return false;
+    if (*q == '0') ++q;
+    else
+      while (q != end_ && is_digit(*q)) ++q;
+    if (q != end_ && *q == '.') {
+      ++q;
+      if (q == end_ || !is_digit(*q)) return false;
+      while (q != end_ && is_digit(*q)) ++q;
+    }
+    text = {cur_, static_cast<std::size_t>(q - cur_)};
+    cur_ = q;
+    return true;
+  }
+
+  bool member(const ResolvedKey& key) {
+    switch (key.kind) {
+      case KeyKind::fact: {
+        const FactDef& f = p_.facts[key.index];
+        if (s_.present[f.slot]) return false;  // given twice
+        return scalar(f);
+      }
+      case KeyKind::verified: return certificates(s_.verified);
+      case KeyKind::submitted: return certificates(s_.submitted);
+      case KeyKind::id: {
+        std::string_view text;
+        if (*cur_ != '"' || !plain_string(text)) return false;
+        applicant_.set_id(text);
+        return key.index == UINT32_MAX || text_value(p_.facts[key.index], text);
+      }
+      case KeyKind::unknown: return !reject_unknown_ && skip_scalar();
+      case KeyKind::list:
+      case KeyKind::context_value: return false;
+    }
+    return false;
+  }
+
+  bool scalar(const FactDef& f) {
+    const char c = *cur_;
+    if (c == '"') {
+      std::string_view text;
+      return plain_string(text) && text_value(f, text);
+    }
+    if (c == 'n') return literal("null", 4);  // absent: the default applies, or finish() reports it
+    switch (f.type.kind) {
+      case TypeKind::boolean:
+        if (c == 't' && literal("true", 4)) return store(f, 1);
+        if (c == 'f' && literal("false", 5)) return store(f, 0);
+        return false;
+      case TypeKind::integer: {
+        const char* q = cur_;
+        const bool negative = *q == '-';
+        if (negative) ++q;
+        if (q == end_ || !is_digit(*q)) return false;
+        std::int64_t v = 0;
+        if (*q == '0') {
+          ++q;  // a digit after it is a syntax error: the caller sees no separator
+        } else {
+          for (; q != end_ && is_digit(*q); ++q)
+            if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, *q - '0', &v)) return false;
+        }
+        cur_ = q;
+        return store(f, negative ? -v : v);
+      }
+      case TypeKind::decimal: {
+        std::string_view text;
+        if (!number(text)) return false;
+        const auto d = Decimal::parse(text);
+        return d && store(f, d->units());
+      }
+      default: return false;
+    }
+  }
+
+  // A string value for fact f.
+  bool text_value(const FactDef& f, std::string_view text) {
+    switch (f.type.kind) {
+      case TypeKind::date: {
+        const auto d = Date::parse(text);
+        return d && store(f, d->days());
+      }
+      case TypeKind::enumeration: {
+        const auto& e = p_.enums[f.type.id];
+        const std::uint32_t value = find_small(e.values, text, [](const std::string& v) -> std::string_view { return v; },
+                                               [&] {
+                                                 auto it = e.index.find(text);
+                                                 return it == e.index.end() ? UINT32_MAX : it->second;
+                                               });
+        return value != UINT32_MAX && store(f, value);
+      }
+      case TypeKind::string: s_.set_string(f.slot, f.string_index, text); return true;
+      default: return false;
+    }
+  }
+
+  bool store(const FactDef& f, std::int64_t value) noexcept {
+    s_.set(f.slot, value);
+    return true;
+  }
+
+  bool certificates(std::uint64_t* bits) {
+    if (*cur_ == 'n') return literal("null", 4);
+    if (*cur_ != '[') return false;
+    ++cur_;
+    skip_ws();
+    if (cur_ == end_) return false;
+    if (*cur_ == ']') {
+      ++cur_;
+      return true;
+    }
+    for (;;) {
+      std::string_view id;
+      if (*cur_ != '"' || !plain_string(id)) return false;
+      const std::uint32_t c = find_small(p_.certificate_infos, id, [](const CertificateInfo& info) -> std::string_view { return info.id; },
+                                         [&] {
+                                           auto it = p_.certificate_by_id.find(id);
+                                           return it == p_.certificate_by_id.end() ? UINT32_MAX : it->second;
+                                         });
+      if (c == UINT32_MAX) return false;
+      bits[c / 64] |= std::uint64_t{1} << (c % 64);
+      skip_ws();
+      if (cur_ == end_) return false;
+      if (*cur_ == ']') {
+        ++cur_;
+        return true;
+      }
+      if (*cur_ != ',') return false;
+      ++cur_;
+      skip_ws();
+      if (cur_ == end_) return false;
+    }
+  }
+
+  // The value of a key the policy does not know, when it is a scalar (objects may hold nested
+  // facts, and arrays are left to the general path).
+  bool skip_scalar() noexcept {
+    const char c = *cur_;
+    if (c == '"') {
+      std::string_view text;
+      return plain_string(text);
+    }
+    if (c == 't') return literal("true", 4);
+    if (c == 'f') return literal("false", 5);
+    if (c == 'n') return literal("null", 4);
+    std::string_view text;
+    if (!number(text)) return false;
+    if (cur_ != end_ && (*cur_ == 'e' || *cur_ == 'E')) {
+      ++cur_;
+      if (cur_ != end_ && (*cur_ == '+' || *cur_ == '-')) ++cur_;
+      if (cur_ == end_ || !is_digit(*cur_)) return false;
+      while (cur_ != end_ && is_digit(*cur_)) ++cur_;
+    }
+    return true;
+  }
+
+  Applicant& applicant_;
+  Applicant::Storage& s_;
+  const CompiledPolicy& p_;
+  const char* cur_;
+  const char* const end_;
+  bool reject_unknown_;
+};
+
 }  // namespace
 
 bool Applicant::bind_json(std::string_view json, BindError* error, const BindOptions& options) {
   clear();
+  if (storage_->json_fast_path && !storage_->context_mode) {
+    FastJsonBinder fast(*this, *storage_, json, options.reject_unknown_fields);
+    if (fast.run()) {
+      ++storage_->json_fast_records;
+      return finish(error);
+    }
+    clear();  // start again with the general reader, which explains what is wrong
+  }
   JsonBinder binder(*this, *storage_, json, error, options);
   if (!binder.run()) return false;
   return finish(error);

@@ -91,9 +91,14 @@ struct Applicant::Storage {
   struct PredictedKey {
     std::string text;
     ResolvedKey resolved;
+    bool plain = false;  // text has only printable ASCII other than '"' and '\\': it is its own JSON form
   };
   static constexpr std::size_t kPredictedKeys = 64;
   std::vector<PredictedKey> key_order;
+  // bind_json first tries a reader specialised for flat records (src/policy/applicant.cpp), which
+  // hands anything unusual to the general reader; false: the general reader only (tests compare).
+  bool json_fast_path = true;
+  std::uint64_t json_fast_records = 0;  // records the fast path read to the end (for tests)
 };
 
 // Applicants copied out of a scratch Applicant into one contiguous array (applicant_batch.cpp).
