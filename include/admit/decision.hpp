@@ -5,7 +5,10 @@
 /// the policy alive while reading it. Reuse one Decision per thread: evaluating into it again does not
 /// allocate once its buffers have grown to the policy's size (unless a trace is recorded).
 
+#include <bit>
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <span>
 #include <string>
 #include <string_view>
@@ -36,6 +39,97 @@ struct PointsLine {
   Decimal raw;             ///< the item's value before its cap
   Decimal value;           ///< after the cap (what counts)
   bool applied = true;     ///< false when the item's `when` condition did not hold (value 0)
+};
+
+namespace detail {
+// A forward iterator over a view whose elements are values decoded on access (`*it` is a prvalue,
+// like the elements of std::views::iota): `for (const auto& line : decision.breakdown())` works
+// as with a container.
+template <class View, class Element>
+class DecodingIterator {
+ public:
+  using iterator_concept = std::forward_iterator_tag;
+  using iterator_category = std::input_iterator_tag;
+  using value_type = Element;
+  using difference_type = std::ptrdiff_t;
+  using reference = Element;
+
+  DecodingIterator() = default;
+  DecodingIterator(const View* view, std::size_t index) noexcept : view_(view), index_(index) {}
+  Element operator*() const noexcept { return (*view_)[index_]; }
+  DecodingIterator& operator++() noexcept {
+    ++index_;
+    return *this;
+  }
+  DecodingIterator operator++(int) noexcept {
+    DecodingIterator before = *this;
+    ++index_;
+    return before;
+  }
+  friend bool operator==(const DecodingIterator& a, const DecodingIterator& b) noexcept { return a.index_ == b.index_; }
+
+ private:
+  const View* view_ = nullptr;
+  std::size_t index_ = 0;
+};
+}  // namespace detail
+
+/// The points lines of a decision, one per points item in the policy's order. A view into the
+/// Decision (valid until it is evaluated into again, moved or destroyed); each line is decoded when
+/// it is read, so that evaluating does not pay for lines nobody reads.
+class PointsLines {
+ public:
+  using iterator = detail::DecodingIterator<PointsLines, PointsLine>;
+
+  std::size_t size() const noexcept { return count_; }
+  bool empty() const noexcept { return count_ == 0; }
+  PointsLine operator[](std::size_t i) const noexcept {
+    if (lines_) return lines_[i];
+    const std::int64_t raw = raw_[i];
+    const std::uint32_t flag = applied_at_[i];
+    return PointsLine{static_cast<std::uint32_t>(i), Decimal::from_units(raw),
+                      Decimal::from_units(raw < caps_[i] ? raw : caps_[i]), flag == UINT32_MAX || results_[flag] != 0};
+  }
+  iterator begin() const noexcept { return {this, 0}; }
+  iterator end() const noexcept { return {this, count_}; }
+
+ private:
+  friend class Decision;
+  const PointsLine* lines_ = nullptr;        // lines written one by one (rule-by-rule evaluation)
+  const std::int64_t* results_ = nullptr;    // else: the decision program's outputs,
+  const std::int64_t* raw_ = nullptr;        //   the items' raw values (consecutive),
+  const std::uint32_t* applied_at_ = nullptr;//   where each item's `when` flag is (UINT32_MAX: none),
+  const std::int64_t* caps_ = nullptr;       //   and the items' caps
+  std::size_t count_ = 0;
+};
+
+/// The certificates a decision's group requires, in the policy's order, each with its status. A
+/// view into the Decision like PointsLines; statuses are decoded from the applicant's certificate
+/// bits when they are read.
+class RequiredCertificates {
+ public:
+  using iterator = detail::DecodingIterator<RequiredCertificates, RequiredCertificate>;
+
+  std::size_t size() const noexcept { return count_; }
+  bool empty() const noexcept { return count_ == 0; }
+  RequiredCertificate operator[](std::size_t i) const noexcept {
+    if (items_) return items_[i];
+    std::uint64_t bits = required_;
+    for (; i != 0; --i) bits &= bits - 1;  // the i-th required certificate is the i-th set bit
+    const auto c = static_cast<unsigned>(std::countr_zero(bits));
+    const CertificateStatus status = (verified_ >> c) & 1u    ? CertificateStatus::verified
+                                     : (submitted_ >> c) & 1u ? CertificateStatus::submitted
+                                                              : CertificateStatus::missing;
+    return RequiredCertificate{c, status, UINT32_MAX};
+  }
+  iterator begin() const noexcept { return {this, 0}; }
+  iterator end() const noexcept { return {this, count_}; }
+
+ private:
+  friend class Decision;
+  const RequiredCertificate* items_ = nullptr;  // statuses written one by one, or
+  std::uint64_t required_ = 0, verified_ = 0, submitted_ = 0;  // certificate bits (below 64)
+  std::size_t count_ = 0;
 };
 
 enum class TraceKind : std::uint8_t { eligibility, group, points, requirement, substitute };
@@ -77,12 +171,11 @@ class Decision {
   Decimal points() const noexcept { return points_; }
   /// Points before the total cap.
   Decimal points_uncapped() const noexcept { return points_uncapped_; }
-  std::span<const PointsLine> breakdown() const noexcept { return {breakdown_.data(), breakdown_count_}; }
+  /// One line per points item (empty when not eligible).
+  PointsLines breakdown() const noexcept;
 
   /// Certificates the group requires, in the policy's order, each with its status.
-  std::span<const RequiredCertificate> certificates() const noexcept {
-    return {certificates_.data(), certificates_count_};
-  }
+  RequiredCertificates certificates() const noexcept;
   std::size_t missing_count() const noexcept;
   /// Ids of the missing certificates, in requirement order (allocates; the CLI and bindings use it).
   std::vector<std::string> missing_ids() const;
@@ -118,19 +211,23 @@ class Decision {
   std::uint32_t group_ = UINT32_MAX;
   Decimal points_;
   Decimal points_uncapped_;
+  // Where breakdown() and certificates() are read from. The fast path leaves the points in the
+  // decision program's outputs (scratch_: the register file, or native code's outputs) and the
+  // certificates as bit sets, and the views decode them when read; the rule-by-rule path (traces,
+  // run-time errors, substitutes) writes lines and statuses one by one into the vectors below.
+  enum class Lines : std::uint8_t { stored, registers, native_outputs };
+  Lines lines_source_ = Lines::stored;
+  bool certificate_bits_ = false;
+  std::size_t breakdown_count_ = 0;
+  std::uint64_t required_bits_ = 0, verified_bits_ = 0, submitted_bits_ = 0;
   // Storage keeps its size across evaluations (no element is constructed again once warm); the
   // counts say how much of it the current decision uses.
   std::vector<PointsLine> breakdown_;
-  std::size_t breakdown_count_ = 0;
   std::vector<RequiredCertificate> certificates_;
   std::size_t certificates_count_ = 0;
   std::vector<TraceEntry> trace_;
   std::vector<std::int64_t> sort_key_;
   std::size_t sort_key_count_ = 0;
-  // The policy (program serial) the fast path has set this decision up for: breakdown_ and
-  // certificates_ are large enough, line i is item i and items without a `when` are applied. 0
-  // after a rule-by-rule evaluation, which writes whole lines.
-  std::uint64_t prepared_serial_ = 0;
   Scratch scratch_;
 };
 

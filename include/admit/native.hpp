@@ -34,6 +34,10 @@ struct NativeProgram {
   std::uint64_t fingerprint = 0;
   std::uint32_t output_count = 0;
   bool (*run)(const std::int64_t* facts, std::int64_t* outputs) = nullptr;
+  /// Where `run` also writes the sum of the points items after their caps (before the policy's total
+  /// cap), for an eligible applicant: an extra output after the others. UINT32_MAX in code generated
+  /// before this field existed: the library then sums the items itself.
+  std::uint32_t points_total = UINT32_MAX;
 };
 
 /// Result of generating C++ for a policy.

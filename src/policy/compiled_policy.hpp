@@ -144,6 +144,19 @@ struct FusedDecision {
   std::vector<std::uint32_t> outputs() const;
 };
 
+// What the fastest path reads, together: native code that writes the points total, and
+// certificates as bit sets (FusedDecision::certificate_bits). Outputs 0, 1 and 2 are the failed
+// check, the group and the requirement bits. `run` is null when the path does not apply.
+struct NativeFastPath {
+  bool (*run)(const std::int64_t* facts, std::int64_t* outputs) = nullptr;
+  std::uint32_t room = 0;   // outputs to allocate
+  std::uint32_t total = 0;  // output: the points total after item caps
+  std::uint32_t items = 0;
+  std::int64_t points_cap = INT64_MAX;  // the policy's total cap, in units
+  std::uint64_t substitutable = 0;
+  const std::uint64_t* group_certificates = nullptr;  // FusedDecision::group_certificates
+};
+
 struct CompiledPolicy {
   std::unique_ptr<SourceFile> source;   // the rule file, then the files it extends
   std::vector<std::pair<std::string, std::string>> sources;  // each file's name and text
@@ -188,6 +201,8 @@ struct CompiledPolicy {
   // Where each result sits in the native outputs (indices into NativeProgram outputs).
   std::uint32_t native_failed = 0, native_group = 1, native_requirements = 2;
   std::vector<std::uint32_t> native_raw, native_applied;
+  std::uint32_t native_output_room = 0;  // outputs the native code writes (with the points total)
+  NativeFastPath native_fast;
 
   // For the public Policy.
   std::string file;

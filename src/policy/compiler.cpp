@@ -517,7 +517,9 @@ class Compiler {
     const NativeProgram* native = options_.native;
     if (!native) return;
     auto outputs = p.fused.outputs();
-    if (native->fingerprint != p.fused.fingerprint || native->output_count != outputs.size() || !native->run) {
+    const bool total_ok = native->points_total == UINT32_MAX || native->points_total >= native->output_count;
+    if (native->fingerprint != p.fused.fingerprint || native->output_count != outputs.size() || !native->run ||
+        !total_ok) {
       file_diagnostic(Severity::warning, "stale-native-code",
                       "the native code given for this policy was generated from a different version of it; using the "
                       "interpreter",
@@ -525,11 +527,22 @@ class Compiler {
       return;
     }
     p.native = native;
+    p.native_output_room = native->points_total == UINT32_MAX ? native->output_count : native->points_total + 1;
     p.native_raw.clear();
     p.native_applied.clear();
     std::uint32_t k = 3;
     for (std::size_t i = 0; i < p.points_items.size(); ++i) p.native_raw.push_back(k++);
     for (std::uint32_t a : p.fused.applied) p.native_applied.push_back(a == UINT32_MAX ? UINT32_MAX : k++);
+    if (native->points_total != UINT32_MAX && p.fused.certificate_bits) {
+      NativeFastPath& fast = p.native_fast;
+      fast.run = native->run;
+      fast.room = p.native_output_room;
+      fast.total = native->points_total;
+      fast.items = static_cast<std::uint32_t>(p.points_items.size());
+      fast.points_cap = p.points_cap ? p.points_cap->units() : INT64_MAX;
+      fast.substitutable = p.fused.substitutable;
+      fast.group_certificates = p.fused.group_certificates.data();
+    }
   }
 
   // --- overrides and params -------------------------------------------------------------------

@@ -237,7 +237,7 @@ EmitResult emit_cpp(const Policy& policy, std::string_view name) {
     for (std::string_view s : ordered) out += fmt::format("    {},\n", internal::cpp_literal(s));
     out += "};\n\n";
   }
-  out += "inline bool run_decision(const std::int64_t* f, std::int64_t* out) {\n";
+  out += "inline bool run_rules(const std::int64_t* f, std::int64_t* out) {\n";
   if (!locals.empty()) {
     out += "  std::int64_t";
     bool first = true;
@@ -250,8 +250,22 @@ EmitResult emit_cpp(const Policy& policy, std::string_view name) {
   out += "  (void)f;\n  (void)kTables;\n";
   out += body;
   out += "}\n\n";
-  out += fmt::format("inline constexpr admit::NativeProgram native_program{{0x{:016x}ull, {}, &run_decision}};\n\n",
-                     p.fused.fingerprint, outputs.size());
+  // The points total with the caps as constants, so that the library does not loop over the items.
+  const auto total_at = static_cast<std::uint32_t>(outputs.size());
+  out += "inline bool run_decision(const std::int64_t* f, std::int64_t* out) {\n";
+  out += "  if (!run_rules(f, out)) return false;\n";
+  out += fmt::format("  if (out[{}] >= 0) return true;  // not eligible: no points\n", output_index.at(p.fused.failed));
+  out += "  std::int64_t total = 0;\n";
+  for (std::size_t i = 0; i < p.fused.raw.size(); ++i) {
+    const std::string raw = fmt::format("out[{}]", output_index.at(p.fused.raw[i]));
+    const std::int64_t cap = p.fused.caps[i];
+    const std::string value = cap == INT64_MAX ? raw : fmt::format("({0} < {1}ll ? {0} : {1}ll)", raw, cap);
+    out += fmt::format("  if (!admit::native::add(total, {}, total)) return false;\n", value);
+  }
+  out += fmt::format("  out[{}] = total;\n  return true;\n}}\n\n", total_at);
+  out += fmt::format(
+      "inline constexpr admit::NativeProgram native_program{{0x{:016x}ull, {}, &run_decision, {}}};\n\n",
+      p.fused.fingerprint, outputs.size(), total_at);
   out += fmt::format("}}  // namespace {}\n", name);
   result.ok = true;
   result.code = std::move(out);

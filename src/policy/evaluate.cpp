@@ -2,6 +2,7 @@
 // applicant's slots into the decision's register file and runs precompiled segments; it looks
 // nothing up by name and, once the decision's vectors have grown, allocates nothing.
 
+#include <bit>
 #include <cstring>
 #include <fmt/format.h>
 
@@ -40,6 +41,8 @@ struct DecisionWriter {
     d.group_ = UINT32_MAX;
     d.points_ = Decimal{};
     d.points_uncapped_ = Decimal{};
+    d.lines_source_ = Decision::Lines::stored;
+    d.certificate_bits_ = false;
     d.certificates_count_ = 0;
     d.sort_key_count_ = 0;
     if (!d.trace_.empty()) d.trace_.clear();
@@ -125,17 +128,18 @@ struct DecisionWriter {
   bool evaluate_fused() {
     const internal::FusedDecision& f = p.fused;
     const std::size_t items = f.caps.size();
-    const std::size_t conditionals = f.conditional_items.size();
     const std::int64_t* results;
-    // Where the outputs are: failed check, group, requirements, the first raw value, the first
-    // `applied` flag (raw values and flags are consecutive).
-    std::uint32_t failed_at, group_at, requirements_at, raw_at = 0, applied_at = 0;
+    // Where the outputs are: failed check, group, requirements, the first raw value (the raw values
+    // are consecutive).
+    std::uint32_t failed_at, group_at, requirements_at, raw_at = 0, total_at = UINT32_MAX;
+    Decision::Lines lines_source;
     if (p.native) {
       // Native code reads the applicant's slots in place and writes only its outputs; the register
       // file is set up later only if a substitute's condition has to run.
       reset();
       auto& outputs = d.scratch_.native_outputs;
-      if (outputs.size() < p.native->output_count) outputs.resize(p.native->output_count);
+      if (outputs.size() < p.native_output_room) [[unlikely]]
+        outputs.resize(p.native_output_room);
       registers = nullptr;
       results = outputs.data();
       if (!p.native->run(applicant.slots, outputs.data())) [[unlikely]]
@@ -143,8 +147,9 @@ struct DecisionWriter {
       failed_at = p.native_failed;
       group_at = p.native_group;
       requirements_at = p.native_requirements;
+      total_at = p.native->points_total;
       if (items != 0) raw_at = p.native_raw[0];
-      if (conditionals != 0) applied_at = p.native_applied[f.conditional_items[0]];
+      lines_source = Decision::Lines::native_outputs;
     } else {
       prepare();
       results = registers;
@@ -155,7 +160,7 @@ struct DecisionWriter {
       group_at = f.group;
       requirements_at = f.requirements;
       if (items != 0) raw_at = f.raw[0];
-      if (conditionals != 0) applied_at = f.applied[f.conditional_items[0]];
+      lines_source = Decision::Lines::registers;
     }
     const std::int64_t failed = results[failed_at];
     if (failed >= 0) {
@@ -164,32 +169,28 @@ struct DecisionWriter {
       d.breakdown_count_ = 0;
       return true;
     }
-    if (d.prepared_serial_ != p.program.serial) [[unlikely]]
-      prepare_decision();
     const std::int64_t group = results[group_at];
     const std::uint32_t g = group < 0 ? UINT32_MAX : static_cast<std::uint32_t>(group);
     d.group_ = g;
 
-    // Points: every line, its cap and the total, straight-line per item, the overflow check folded
-    // into one flag. The fields that never change for a policy (item index, `applied` of items
-    // without `when`) were written by prepare_decision.
-    PointsLine* __restrict lines = d.breakdown_.data();
-    const std::int64_t* __restrict caps = f.caps.data();
-    const std::int64_t* __restrict raw = results + raw_at;
+    // Points: only the total is computed here (or by native code); the lines stay in the outputs,
+    // which Decision::breakdown() decodes when read.
     std::int64_t total = 0;
-    bool overflow = false;
-    for (std::size_t i = 0; i < items; ++i) {
-      const std::int64_t value = raw[i] < caps[i] ? raw[i] : caps[i];
-      lines[i].raw = Decimal::from_units(raw[i]);
-      lines[i].value = Decimal::from_units(value);
-      overflow |= __builtin_add_overflow(total, value, &total);
+    if (total_at != UINT32_MAX) {
+      total = results[total_at];
+    } else {
+      const std::int64_t* __restrict caps = f.caps.data();
+      const std::int64_t* __restrict raw = results + raw_at;
+      bool overflow = false;
+      for (std::size_t i = 0; i < items; ++i) {
+        const std::int64_t value = raw[i] < caps[i] ? raw[i] : caps[i];
+        overflow |= __builtin_add_overflow(total, value, &total);
+      }
+      if (overflow) [[unlikely]]
+        return false;  // the slow path words the error
     }
-    const std::uint32_t* __restrict conditional = f.conditional_items.data();
-    const std::int64_t* __restrict applied = results + applied_at;
-    for (std::size_t k = 0; k < conditionals; ++k) lines[conditional[k]].applied = applied[k] != 0;
+    d.lines_source_ = lines_source;
     d.breakdown_count_ = items;
-    if (overflow) [[unlikely]]
-      return false;  // the slow path words the error
     const Decimal uncapped = Decimal::from_units(total);
     d.points_uncapped_ = uncapped;
     d.points_ = p.points_cap && *p.points_cap < uncapped ? *p.points_cap : uncapped;
@@ -203,50 +204,82 @@ struct DecisionWriter {
     for (std::uint32_t j = 0; j < count; ++j) {
       const auto& req = group_def.requirements[j];
       if (req.condition && !((applies >> j) & 1u)) continue;
-      if (applicant.is_verified(req.certificate)) {  // the common case, inline
-        d.certificates_[d.certificates_count_++] = RequiredCertificate{req.certificate, CertificateStatus::verified, UINT32_MAX};
-        continue;
-      }
       if (!certificate_status(req.certificate)) return false;
     }
     return true;
   }
 
-  // Once per decision and policy (and after a rule-by-rule evaluation): room for every points line
-  // and for the longest requirement list, and the line fields that never change for this policy.
-  void prepare_decision() {
-    const std::size_t items = p.points_items.size();
-    if (d.breakdown_.size() < items) d.breakdown_.resize(items);
-    for (std::size_t i = 0; i < d.breakdown_.size(); ++i) {
-      d.breakdown_[i].item = static_cast<std::uint32_t>(i);
-      d.breakdown_[i].applied = true;
+  // The fast path with native code that sums the points itself and certificates as bits (the
+  // usual case: see NativeFastPath), in one piece: the generated function, then a few stores.
+  // Returns false when the general path must run.
+  bool evaluate_native(const internal::NativeFastPath& n) {
+    auto& outputs = d.scratch_.native_outputs;
+    if (outputs.size() < n.room) [[unlikely]]
+      outputs.resize(n.room);
+    const std::int64_t* out = outputs.data();
+    if (!n.run(applicant.slots, outputs.data())) [[unlikely]]
+      return false;
+    d.policy_ = &policy;
+    if (!d.error_.empty()) [[unlikely]]
+      d.error_.clear();
+    if (!d.trace_.empty()) [[unlikely]]
+      d.trace_.clear();
+    d.sort_key_count_ = 0;
+    d.lines_source_ = Decision::Lines::native_outputs;
+    d.certificate_bits_ = true;
+    d.required_bits_ = 0;
+    const std::int64_t failed = out[0];
+    if (failed >= 0) {
+      d.eligible_ = false;
+      d.failed_check_ = static_cast<std::uint32_t>(failed);
+      d.group_ = UINT32_MAX;
+      d.points_ = d.points_uncapped_ = Decimal{};
+      d.breakdown_count_ = 0;
+      return true;
     }
-    std::size_t most = 0;
-    for (const auto& group : p.groups) most = std::max(most, group.requirements.size());
-    if (d.certificates_.size() < most) d.certificates_.resize(most);
-    d.prepared_serial_ = p.program.serial;
+    d.eligible_ = true;
+    d.failed_check_ = UINT32_MAX;
+    const std::int64_t total = out[n.total];
+    d.points_uncapped_ = Decimal::from_units(total);
+    d.points_ = Decimal::from_units(total < n.points_cap ? total : n.points_cap);
+    d.breakdown_count_ = n.items;
+    const std::int64_t group = out[1];
+    if (group < 0) {
+      d.group_ = UINT32_MAX;
+      return true;
+    }
+    d.group_ = static_cast<std::uint32_t>(group);
+    const std::uint64_t required = n.group_certificates[group] | static_cast<std::uint64_t>(out[2]);
+    if (required == 0) return true;  // (also: a policy without certificates has no bit words)
+    const std::uint64_t verified = applicant.verified[0], submitted = applicant.submitted[0];
+    d.required_bits_ = required;
+    d.verified_bits_ = verified;
+    d.submitted_bits_ = submitted;
+    if (required & ~(verified | submitted) & n.substitutable) [[unlikely]] {
+      d.certificate_bits_ = false;  // a substitute may apply: statuses one by one
+      d.certificates_count_ = 0;
+      for (std::uint64_t bits = required; bits != 0; bits &= bits - 1)
+        if (!certificate_status(static_cast<std::uint32_t>(std::countr_zero(bits)))) return false;
+    }
+    return true;
   }
 
-  // The statuses of the required certificates (`required`: certificate bits, ascending = the
-  // policy's requirement order) with bit operations: verified, else submitted, else missing. A
-  // missing certificate that has substitutes takes the general path, which runs their conditions.
+  // The required certificates (`required`: certificate bits, ascending = the policy's requirement
+  // order) as three bit sets; certificates() decodes each status (verified, else submitted, else
+  // missing) when read. A missing certificate that has substitutes takes the general path, which
+  // runs their conditions.
   bool certificates_from_bits(std::uint64_t required) {
     if (required == 0) return true;  // (also: a policy without certificates has no bit words)
     const std::uint64_t verified = applicant.verified[0], submitted = applicant.submitted[0];
     if (required & ~(verified | submitted) & p.fused.substitutable) [[unlikely]] {
       for (std::uint64_t bits = required; bits != 0; bits &= bits - 1)
-        if (!certificate_status(static_cast<std::uint32_t>(__builtin_ctzll(bits)))) return false;
+        if (!certificate_status(static_cast<std::uint32_t>(std::countr_zero(bits)))) return false;
       return true;
     }
-    RequiredCertificate* __restrict out = d.certificates_.data();  // room: see prepare_decision
-    std::size_t n = 0;
-    for (std::uint64_t bits = required; bits != 0; bits &= bits - 1, ++n) {
-      const auto c = static_cast<unsigned>(__builtin_ctzll(bits));
-      const auto v = static_cast<unsigned>(verified >> c) & 1u, s = static_cast<unsigned>(submitted >> c) & 1u;
-      // verified 0, submitted 1, missing 3 (CertificateStatus), without branches
-      out[n] = RequiredCertificate{c, static_cast<CertificateStatus>((v ^ 1u) * (3u - 2u * s)), UINT32_MAX};
-    }
-    d.certificates_count_ = n;
+    d.certificate_bits_ = true;
+    d.required_bits_ = required;
+    d.verified_bits_ = verified;
+    d.submitted_bits_ = submitted;
     return true;
   }
 
@@ -282,7 +315,6 @@ struct DecisionWriter {
   }
 
   bool points() {
-    d.prepared_serial_ = 0;  // whole lines are written here: the fast path sets up its fixed fields again
     std::int64_t total = 0;
     for (std::uint32_t i = 0; i < p.points_items.size(); ++i) {
       const auto& item = p.points_items[i];
@@ -335,7 +367,7 @@ struct DecisionWriter {
     for (std::size_t i = 0; i < keys.size(); ++i) {
       const internal::TieBreakDef& def = p.tie_break_keys[keys[i]];
       std::int64_t v = d.points_.units();
-      if (def.item != UINT32_MAX) v = def.item < d.breakdown_count_ ? d.breakdown_[def.item].value.units() : 0;
+      if (def.item != UINT32_MAX) v = def.item < d.breakdown_count_ ? d.breakdown()[def.item].value.units() : 0;
       if (def.key && !run(*def.key, "tie-break key", v)) return;
       // Values are dates, enum indexes, ints and decimals well inside int64: negation is exact.
       key[i + 1] = def.descending ? -v : v;
@@ -403,15 +435,35 @@ struct DecisionWriter {
 };
 
 void Policy::evaluate(const Applicant& applicant, Decision& out) const {
-  DecisionWriter w{*impl_, *this, applicant.storage().view(), out, false};
-  if (!impl_->fused.available || !w.evaluate_fused()) w.evaluate();  // evaluate() words run-time errors
-  if (impl_->sort_key_length && out.ok()) w.sort_key();
+  const internal::CompiledPolicy& p = *impl_;
+  DecisionWriter w{p, *this, applicant.storage().view(), out, false};
+  if (p.native_fast.run) [[likely]] {
+    if (w.evaluate_native(p.native_fast)) [[likely]] {
+      if (p.sort_key_length) w.sort_key();
+      return;
+    }
+  } else if (p.fused.available && w.evaluate_fused()) {
+    if (p.sort_key_length && out.ok()) w.sort_key();
+    return;
+  }
+  w.evaluate();  // words run-time errors
+  if (p.sort_key_length && out.ok()) w.sort_key();
 }
 
 void Policy::evaluate(const ApplicantBatch& batch, std::size_t index, Decision& out) const {
-  DecisionWriter w{*impl_, *this, batch_view(batch, index), out, false};
-  if (!impl_->fused.available || !w.evaluate_fused()) w.evaluate();
-  if (impl_->sort_key_length && out.ok()) w.sort_key();
+  const internal::CompiledPolicy& p = *impl_;
+  DecisionWriter w{p, *this, batch_view(batch, index), out, false};
+  if (p.native_fast.run) [[likely]] {
+    if (w.evaluate_native(p.native_fast)) [[likely]] {
+      if (p.sort_key_length) w.sort_key();
+      return;
+    }
+  } else if (p.fused.available && w.evaluate_fused()) {
+    if (p.sort_key_length && out.ok()) w.sort_key();
+    return;
+  }
+  w.evaluate();  // words run-time errors
+  if (p.sort_key_length && out.ok()) w.sort_key();
 }
 
 namespace internal {
@@ -473,7 +525,38 @@ std::string Decision::sort_key_text(std::size_t i) const {
   }
 }
 
+PointsLines Decision::breakdown() const noexcept {
+  PointsLines lines;
+  lines.count_ = breakdown_count_;
+  if (lines_source_ == Lines::stored || breakdown_count_ == 0) {
+    lines.lines_ = breakdown_.data();
+    return lines;
+  }
+  const internal::CompiledPolicy& p = policy_->compiled();
+  const bool native = lines_source_ == Lines::native_outputs;
+  lines.results_ = native ? scratch_.native_outputs.data() : scratch_.registers.data();
+  lines.raw_ = lines.results_ + (native ? p.native_raw[0] : p.fused.raw[0]);
+  lines.applied_at_ = native ? p.native_applied.data() : p.fused.applied.data();
+  lines.caps_ = p.fused.caps.data();
+  return lines;
+}
+
+RequiredCertificates Decision::certificates() const noexcept {
+  RequiredCertificates list;
+  list.count_ = certificates_count_;
+  if (certificate_bits_) {
+    list.count_ = static_cast<std::size_t>(std::popcount(required_bits_));
+    list.required_ = required_bits_;
+    list.verified_ = verified_bits_;
+    list.submitted_ = submitted_bits_;
+  } else {
+    list.items_ = certificates_.data();
+  }
+  return list;
+}
+
 std::size_t Decision::missing_count() const noexcept {
+  if (certificate_bits_) return static_cast<std::size_t>(std::popcount(required_bits_ & ~(verified_bits_ | submitted_bits_)));
   std::size_t n = 0;
   for (const auto& c : certificates()) n += c.status == CertificateStatus::missing;
   return n;
