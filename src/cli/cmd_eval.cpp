@@ -151,9 +151,12 @@ struct Context {
 
 // Per-thread evaluation state, reused for every record.
 struct Worker {
-  Worker(const Policy& policy, const admit::Context* context) : applicant(policy) { applicant.use_context(context); }
+  explicit Worker(const Context& ctx) : applicant(*ctx.policy), json(*ctx.policy, ctx.record) {
+    applicant.use_context(ctx.context);
+  }
   Applicant applicant;
   Decision decision;
+  DecisionJsonWriter json;
   BindError bind_error;
   std::string scratch;
 };
@@ -187,7 +190,7 @@ void process_chunk(const Context& ctx, Chunk& chunk, Worker& w) {
       continue;
     }
     if (ctx.csv) append_decision_csv(chunk.output, w.applicant.id(), policy, w.decision, ctx.record);
-    else append_decision_json(chunk.output, ref.number, w.applicant.id(), policy, w.decision, ctx.record);
+    else w.json.append(chunk.output, ref.number, w.applicant.id(), w.decision);
   }
 }
 
@@ -258,7 +261,7 @@ class Sink {
 
 // Single-threaded: read, evaluate, write, one chunk at a time.
 bool run_serial(const Context& ctx, LineReader& reader, Sink& sink, std::size_t chunk_lines) {
-  Worker worker(*ctx.policy, ctx.context);
+  Worker worker(ctx);
   Chunk chunk;
   std::size_t line_number = 0;
   while (fill_chunk(reader, chunk, chunk_lines, line_number)) {
@@ -326,7 +329,7 @@ class Pipeline {
   }
 
   void work_loop() {
-    Worker worker(*ctx_.policy, ctx_.context);
+    Worker worker(ctx_);
     for (;;) {
       Chunk* chunk = nullptr;
       {

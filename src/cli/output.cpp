@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdlib>
@@ -62,7 +63,7 @@ void append_uint(std::string& out, std::uint64_t v) {
 
 // The value a points item contributed (0 when the decision has no line for it).
 Decimal item_value(const Decision& decision, std::uint32_t item) noexcept {
-  for (const PointsLine& line : decision.breakdown())
+  for (const auto& line : decision.breakdown())
     if (line.item == item) return line.value;
   return Decimal{};
 }
@@ -88,7 +89,7 @@ void append_decision_json(std::string& out, std::size_t line, std::string_view i
   w.key("missing");
   w.begin_array();
   const auto& certificates = policy.certificates();
-  for (const RequiredCertificate& c : decision.certificates())
+  for (const auto& c : decision.certificates())
     if (c.status == CertificateStatus::missing && c.certificate < certificates.size())
       w.string(certificates[c.certificate].id);
   w.end_array();
@@ -102,7 +103,7 @@ void append_decision_json(std::string& out, std::size_t line, std::string_view i
     w.key("breakdown");
     w.begin_object();
     const auto& items = policy.points_items();
-    for (const PointsLine& pl : decision.breakdown()) {
+    for (const auto& pl : decision.breakdown()) {
       if (pl.item >= items.size()) continue;
       w.key(items[pl.item].id);
       write_decimal(w, pl.value);
@@ -133,6 +134,114 @@ void append_decision_json(std::string& out, std::size_t line, std::string_view i
   }
   w.end_object();
   out.push_back('\n');
+}
+
+DecisionJsonWriter::DecisionJsonWriter(const Policy& policy, const RecordOptions& options)
+    : policy_(&policy), options_(options) {
+  for (const auto& certificate : policy.certificates()) {
+    std::string& json = certificates_.emplace_back();
+    append_json_string(json, certificate.id);
+    certificate_bytes_ = std::max(certificate_bytes_, json.size() + 1);
+  }
+  for (const auto& item : policy.points_items()) {
+    std::string& json = items_.emplace_back();
+    append_json_string(json, item.id);
+    json.push_back(':');
+    item_bytes_ = std::max(item_bytes_, json.size() + Decimal::kMaxTextLength + 1);
+  }
+}
+
+// A JSON string at p; room for 6 bytes per byte of s, plus the quotes (the longest escape, \u00XX).
+char* DecisionJsonWriter::put_string(char* p, std::string_view s) {
+  const char* const end = s.data() + s.size();
+  if (skip_plain_json(s.data(), end) == end) [[likely]] {
+    *p++ = '"';
+    std::memcpy(p, s.data(), s.size());
+    p += s.size();
+    *p++ = '"';
+    return p;
+  }
+  scratch_.clear();
+  append_json_string(scratch_, s);
+  std::memcpy(p, scratch_.data(), scratch_.size());
+  return p + scratch_.size();
+}
+
+namespace {
+
+template <std::size_t N>
+inline char* put(char* p, const char (&text)[N]) noexcept {
+  std::memcpy(p, text, N - 1);
+  return p + (N - 1);
+}
+
+inline char* put(char* p, const std::string& text) noexcept {
+  std::memcpy(p, text.data(), text.size());
+  return p + text.size();
+}
+
+}  // namespace
+
+void DecisionJsonWriter::append(std::string& out, std::size_t line, std::string_view id, const Decision& decision) {
+  if (options_.trace) {
+    append_decision_json(out, line, id, *policy_, decision, options_);
+    return;
+  }
+  const std::string_view group = decision.group_id();
+  const auto certificates = decision.certificates();
+  const auto sort_key = decision.sort_key();
+  // Every fixed part, numbers at their longest, strings at their longest escapes.
+  std::size_t bound = 160 + 2 * Decimal::kMaxTextLength + 6 * (id.size() + group.size()) +
+                      certificates.size() * certificate_bytes_ + sort_key.size() * 21;
+  if (options_.breakdown) bound += 16 + decision.breakdown().size() * item_bytes_;
+  const std::size_t start = out.size();
+  out.resize(start + bound);
+  char* p = out.data() + start;
+
+  p = put(p, "{\"line\":");
+  p = write_uint(p, line);
+  p = put(p, ",\"id\":");
+  if (id.empty()) p = put(p, "null");
+  else p = put_string(p, id);
+  p = decision.eligible() ? put(p, ",\"eligible\":true,\"group\":") : put(p, ",\"eligible\":false,\"group\":");
+  p = put_string(p, group);
+  p = put(p, ",\"rank\":");
+  p = write_uint(p, decision.rank());
+  p = put(p, ",\"points\":");
+  p = write_decimal_units(p, decision.points().units());
+  p = put(p, ",\"missing\":[");
+  bool first = true;
+  for (const auto& c : certificates) {
+    if (c.status != CertificateStatus::missing || c.certificate >= certificates_.size()) continue;
+    if (!first) *p++ = ',';
+    first = false;
+    p = put(p, certificates_[c.certificate]);
+  }
+  *p++ = ']';
+  if (!sort_key.empty()) {
+    p = put(p, ",\"sort_key\":[");
+    first = true;
+    for (const std::int64_t k : sort_key) {
+      if (!first) *p++ = ',';
+      first = false;
+      p = write_int(p, k);
+    }
+    *p++ = ']';
+  }
+  if (options_.breakdown) {
+    p = put(p, ",\"breakdown\":{");
+    first = true;
+    for (const auto& pl : decision.breakdown()) {
+      if (pl.item >= items_.size()) continue;
+      if (!first) *p++ = ',';
+      first = false;
+      p = put(p, items_[pl.item]);
+      p = write_decimal_units(p, pl.value.units());
+    }
+    *p++ = '}';
+  }
+  p = put(p, "}\n");
+  out.resize(static_cast<std::size_t>(p - out.data()));
 }
 
 void append_error_json(std::string& out, std::size_t line, std::string_view masked_id, std::string_view message) {
@@ -186,12 +295,12 @@ void append_decision_csv(std::string& out, std::string_view id, const Policy& po
   const auto& certificates = policy.certificates();
   bool first = true;
   bool needs_quotes = false;
-  for (const RequiredCertificate& c : decision.certificates())
+  for (const auto& c : decision.certificates())
     if (c.status == CertificateStatus::missing && c.certificate < certificates.size() &&
         certificates[c.certificate].id.find_first_of(",\"\r\n") != std::string::npos)
       needs_quotes = true;
   if (needs_quotes) out.push_back('"');
-  for (const RequiredCertificate& c : decision.certificates()) {
+  for (const auto& c : decision.certificates()) {
     if (c.status != CertificateStatus::missing || c.certificate >= certificates.size()) continue;
     if (!first) out.push_back(';');
     first = false;

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "admit/applicant.hpp"
 #include "admit/context.hpp"
@@ -44,6 +45,27 @@ struct RecordOptions {
 ///  [,"breakdown":{...}][,"trace":[...]]} followed by '\n'. An empty id is written as null.
 void append_decision_json(std::string& out, std::size_t line, std::string_view id, const Policy& policy,
                           const Decision& decision, const RecordOptions& options);
+/// The records of append_decision_json, byte for byte, written faster: what depends only on the
+/// policy (certificate and points item ids as escaped JSON strings) is rendered once, and each
+/// record is written through a pointer after one size check. Records with a trace go through
+/// append_decision_json. One per thread (it keeps a scratch buffer for strings that need escapes).
+class DecisionJsonWriter {
+ public:
+  DecisionJsonWriter(const Policy& policy, const RecordOptions& options);
+  void append(std::string& out, std::size_t line, std::string_view id, const Decision& decision);
+
+ private:
+  char* put_string(char* p, std::string_view s);
+
+  const Policy* policy_;
+  RecordOptions options_;
+  std::vector<std::string> certificates_;  // "id", escaped, with its quotes
+  std::vector<std::string> items_;         // "id": (points item ids, escaped)
+  std::size_t certificate_bytes_ = 0;      // longest entry of certificates_, plus a comma
+  std::size_t item_bytes_ = 0;             // longest entry of items_, plus a value and a comma
+  std::string scratch_;
+};
+
 /// {"line":N,"id":"<masked id>"|null,"error":"..."} followed by '\n'.
 void append_error_json(std::string& out, std::size_t line, std::string_view masked_id, std::string_view message);
 
