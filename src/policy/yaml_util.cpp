@@ -4,10 +4,46 @@
 #include <fmt/format.h>
 #include <regex>
 #include <set>
+#include <unordered_set>
+#include <vector>
 
 #include "json/json_writer.hpp"
 #include "util/did_you_mean.hpp"
 #include "yaml/scalar_map.hpp"
+
+namespace admit::internal {
+struct YamlMarkShift {};
+}  // namespace admit::internal
+
+// yaml-cpp has no public way to set a node's position; every specialisation of YAML::as_if is a
+// friend of YAML::Node, so this one may reach the node's mark.
+template <>
+struct YAML::as_if<admit::internal::YamlMarkShift, int> {
+  /// Adds `delta` to the position of every node reachable from `root` (map keys too), each once:
+  /// aliases share nodes, and walking them as a tree could take exponential time.
+  static void shift(const YAML::Node& root, int delta) {
+    std::unordered_set<const void*> seen;
+    std::vector<YAML::Node> stack{root};
+    while (!stack.empty()) {
+      YAML::Node node = std::move(stack.back());
+      stack.pop_back();
+      if (!node.m_pNode || !seen.insert(node.m_pNode->ref()).second) continue;
+      YAML::Mark mark = node.m_pNode->mark();
+      if (!mark.is_null() && mark.pos >= 0) {
+        mark.pos += delta;
+        node.m_pNode->set_mark(mark);
+      }
+      if (node.IsMap()) {
+        for (auto it = node.begin(); it != node.end(); ++it) {
+          stack.push_back(it->first);
+          stack.push_back(it->second);
+        }
+      } else if (node.IsSequence()) {
+        for (auto it = node.begin(); it != node.end(); ++it) stack.push_back(*it);
+      }
+    }
+  }
+};
 
 namespace admit::internal {
 namespace {
@@ -58,41 +94,31 @@ std::optional<std::size_t> too_deep(std::string_view text, std::uint32_t max_dep
 
 }  // namespace
 
-bool YamlReader::load(const std::string& text, YAML::Node& out) { return parse(text, 0, text, out); }
+bool YamlReader::load(const std::string& text, YAML::Node& out) { return parse(text, 0, out); }
 
 bool YamlReader::load_appended(const SourceFile::File& file, YAML::Node& out) {
-  // yaml-cpp cannot be told where a text starts, so the file is parsed behind a comment line as
-  // long as everything before it: its Mark positions are then offsets in the whole source.
-  std::string input;
-  if (file.begin == 1) {
-    input = "\n";
-  } else if (file.begin > 1) {
-    input.reserve(file.end);
-    input += '#';
-    input.append(file.begin - 2, ' ');
-    input += '\n';
-  }
-  const std::string_view own = sink_.source().file_text(file);
-  input.append(own);
-  return parse(own, file.begin, input, out);
+  return parse(sink_.source().file_text(file), file.begin, out);
 }
 
-bool YamlReader::parse(std::string_view text, std::size_t base, const std::string& input, YAML::Node& out) {
+bool YamlReader::parse(std::string_view text, std::size_t base, YAML::Node& out) {
   if (auto at = too_deep(text, max_depth_)) {
     sink_.error("limit", fmt::format("the YAML nests deeper than {} levels", max_depth_), base + *at, base + *at + 1);
     return false;
   }
   try {
-    out = YAML::Load(input);
+    // yaml-cpp cannot be told where a text starts: an appended file is parsed alone and its nodes'
+    // positions are moved by `base` afterwards. (Parsing it behind a comment line as long as the
+    // files before it gave the same positions, but yaml-cpp then scanned that line character by
+    // character: more than half of the compile time of a layered rule file.)
+    out = YAML::Load(std::string(text));
+    if (base > 0) YAML::as_if<YamlMarkShift, int>::shift(out, static_cast<int>(base));
     return true;
   } catch (const YAML::Exception& e) {
-    std::size_t pos = e.mark.pos >= 0 ? yaml_mark_to_file_offset(input, static_cast<std::size_t>(e.mark.pos)) : base;
+    std::size_t pos = e.mark.pos >= 0 ? base + yaml_mark_to_file_offset(text, static_cast<std::size_t>(e.mark.pos)) : base;
     if (e.mark.pos < 0 && e.mark.line >= 0) {
-      // Some yaml-cpp errors carry only a line (counted in `input`, which has one more line than
-      // the file when the file was appended).
+      // Some yaml-cpp errors carry only a line.
       const auto& file = sink_.source().file_at(base);
-      const int line = e.mark.line + 1 - (base > 0 ? 1 : 0);
-      pos = sink_.source().line_offset(file, static_cast<std::uint32_t>(std::max(1, line))) +
+      pos = sink_.source().line_offset(file, static_cast<std::uint32_t>(e.mark.line + 1)) +
             static_cast<std::size_t>(std::max(0, e.mark.column));
     }
     sink_.error("yaml", fmt::format("malformed YAML: {}", e.msg), pos, pos + 1).help =

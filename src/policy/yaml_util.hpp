@@ -47,7 +47,7 @@ class YamlReader {
  private:
   std::pair<std::size_t, std::size_t> span(const YAML::Node& node) const;
   std::string_view text() const { return sink_.source().text(); }
-  bool parse(std::string_view text, std::size_t base, const std::string& input, YAML::Node& out);
+  bool parse(std::string_view text, std::size_t base, YAML::Node& out);
   DiagnosticSink& sink_;
   std::uint32_t max_depth_;
 };
