@@ -86,6 +86,25 @@ struct LetDef {
   Ast ast;
   Type type;
   bool ok = false;
+  bool simple = false;  // compiles to a constant or a plain register (no code): always inlined
+  // How often compiling its tree in place compiles each earlier let (by index), counting lets
+  // reached through other lets and uses inside a quantifier twice; saturated at 2.
+  std::vector<std::uint8_t> expands;
+};
+
+// A let used more than once in a segment is evaluated at most once there (lets are lazy: it runs
+// only where the original expression would have run it, since it may fail): its value goes to
+// `value`, and `flag` (cleared at the segment's entry) says whether it has been computed. A use
+// that the computation dominates reads `value` directly; a use that some path may reach with the
+// let computed and some without tests the flag; a use no path reaches after a computation computes
+// it outright.
+struct CachedLet {
+  std::uint32_t let = 0;
+  std::uint32_t value = 0;
+  std::uint32_t flag = 0;
+  bool maybe_computed = false;             // some path to here may have computed it
+  std::uint32_t valid_depth = UINT32_MAX;  // region depth of the computation that dominates here
+  std::uint32_t computations = 0;          // computations emitted so far (loops compare it)
 };
 
 struct BoundVariable {
@@ -116,6 +135,12 @@ struct ExpressionCompiler::Impl {
   std::uint32_t max_temp_count = 0;
   bool reported = false;
   std::uint32_t let_depth = 0;
+
+  // Let reuse, per segment (see CachedLet). A region is code that may not run whenever the code
+  // around it runs (a branch of `and`/`or`/`if`/`match`, a loop body, a guarded computation).
+  std::vector<std::int32_t> cache_slot;  // per let: index in `cached`, or -1 (inlined at each use)
+  std::vector<CachedLet> cached;
+  std::uint32_t region_depth = 0;
 
   // Constant pool (tagged registers).
   std::vector<std::int64_t> constant_values;
@@ -165,6 +190,13 @@ struct ExpressionCompiler::Impl {
     return here() - 1;
   }
   void patch(std::uint32_t pc, std::uint32_t target) { program.code[pc].a = target; }
+  // Drops the code emitted since `mark` (a branch that cannot run, or a check-only pass), and what
+  // that code did to the let caches.
+  void discard(std::uint32_t mark, std::vector<CachedLet> saved_lets) {
+    program.code.resize(mark);
+    program.spans.resize(mark);
+    cached = std::move(saved_lets);
+  }
 
   Value constant(Type t, std::int64_t v) { return Value{t, true, v, 0}; }
   Value in_register(Type t, std::uint32_t r) { return Value{t, false, 0, r}; }
@@ -374,7 +406,111 @@ struct ExpressionCompiler::Impl {
       error_at(use, "limit", "derived values nest too deeply");
       return error_value();
     }
-    // Compile the let's own tree in place: its errors were reported (and fixed) at its definition.
+    if (index < cache_slot.size() && cache_slot[index] >= 0) return use_cached_let(static_cast<std::uint32_t>(cache_slot[index]), use);
+    return compile_let_tree(index);
+  }
+
+  Value use_cached_let(std::uint32_t slot, const Node& use) {
+    {
+      const CachedLet& c = cached[slot];
+      if (c.valid_depth <= region_depth) return in_register(lets[c.let].type, c.value);
+    }
+    std::uint32_t skip = UINT32_MAX;
+    if (cached[slot].maybe_computed) {
+      skip = emit(Op::jump_if_true, 0, cached[slot].flag, 0, 0, &use);
+      enter_region();
+    }
+    Value v = compile_let_tree(cached[slot].let);
+    CachedLet& c = cached[slot];
+    if (v.ok()) {
+      emit(Op::move, c.value, reg_of(v));
+      emit(Op::move, c.flag, constant_register(1));
+    }
+    if (skip != UINT32_MAX) {
+      leave_region();
+      patch(skip, here());
+    }
+    if (!v.ok()) return v;
+    c.maybe_computed = true;
+    c.valid_depth = region_depth;
+    ++c.computations;
+    return in_register(v.type, c.value);
+  }
+
+  void enter_region() { ++region_depth; }
+  void leave_region() {
+    --region_depth;
+    for (CachedLet& c : cached)
+      if (c.valid_depth != UINT32_MAX && c.valid_depth > region_depth) c.valid_depth = UINT32_MAX;
+  }
+  // Two exclusive paths (the branches of `if`, the arms of `match`): what one computed the other
+  // has not. After both, a let may be computed if either path may have computed it.
+  std::vector<bool> maybe_state() const {
+    std::vector<bool> out(cached.size());
+    for (std::size_t i = 0; i < cached.size(); ++i) out[i] = cached[i].maybe_computed;
+    return out;
+  }
+  void set_maybe(const std::vector<bool>& state) {
+    for (std::size_t i = 0; i < cached.size(); ++i) cached[i].maybe_computed = state[i];
+  }
+  void add_maybe(std::vector<bool>& into) const {
+    for (std::size_t i = 0; i < cached.size(); ++i) into[i] = into[i] || cached[i].maybe_computed;
+  }
+
+  // Counts, for each let, how often compiling `tree` compiles it in place (see LetDef::expands).
+  void count_let_uses(const Ast& tree, std::uint32_t index, std::uint8_t weight, std::vector<std::uint8_t>& counts) const {
+    auto add = [](std::uint8_t& into, unsigned by) { into = static_cast<std::uint8_t>(std::min(2u, into + by)); };
+    const Node& n = tree.nodes[index];
+    if (n.kind == NodeKind::name) {
+      if (auto l = let_index.find(n.text); l != let_index.end() && l->second < counts.size()) {
+        add(counts[l->second], weight);
+        const auto& expands = lets[l->second].expands;
+        for (std::size_t k = 0; k < expands.size(); ++k)
+          if (expands[k]) add(counts[k], expands[k] * weight);
+      }
+      return;
+    }
+    if (n.kind == NodeKind::quantifier) {
+      // The list and the default run once; the `where` condition and the body once per record.
+      std::size_t i = 0;
+      count_let_uses(tree, n.children[i++], weight, counts);
+      if (n.flags & expr::kQuantifierHasWhere) count_let_uses(tree, n.children[i++], 2, counts);
+      count_let_uses(tree, n.children[i++], 2, counts);
+      if (n.flags & expr::kQuantifierHasDefault) count_let_uses(tree, n.children[i++], weight, counts);
+      return;
+    }
+    for (std::uint32_t c : n.children) count_let_uses(tree, c, weight, counts);
+  }
+
+  // Starts a segment: lets used more than once get their registers, and their flags are cleared.
+  void begin_segment(const Ast& tree) {
+    cache_slot.clear();
+    cached.clear();
+    region_depth = 0;
+    if (lets.empty()) return;
+    std::vector<std::uint8_t> counts(lets.size(), 0);
+    count_let_uses(tree, tree.root, 1, counts);
+    for (std::uint32_t l = 0; l < lets.size(); ++l) {
+      if (counts[l] < 2 || !lets[l].ok || lets[l].simple) continue;
+      if (cache_slot.empty()) cache_slot.assign(lets.size(), -1);
+      cache_slot[l] = static_cast<std::int32_t>(cached.size());
+      CachedLet c;
+      c.let = l;
+      c.value = temp();
+      c.flag = temp();
+      emit(Op::move, c.flag, constant_register(0));
+      cached.push_back(c);
+    }
+  }
+  void end_segment() {
+    cache_slot.clear();
+    cached.clear();
+    region_depth = 0;
+  }
+
+  // Compiles a let's own tree in place: its errors were reported (and fixed) at its definition.
+  Value compile_let_tree(std::uint32_t index) {
+    LetDef& let = lets[index];
     const Ast* saved_ast = ast;
     const ExpressionText* saved_text = text;
     std::vector<BoundVariable> saved_scope;
@@ -485,11 +621,11 @@ struct ExpressionCompiler::Impl {
       // true and x -> x; false and x -> false (x is still checked).
       bool decided = is_and ? lhs.constant == 0 : lhs.constant != 0;
       std::uint32_t mark = here();
+      std::vector<CachedLet> saved_lets = cached;
       Value rhs = expect_type(compile_node(n.children[1], nullptr), TypeKind::boolean, rhs_node,
                               fmt::format("the right side of `{}`", word));
       if (decided) {
-        program.code.resize(mark);
-        program.spans.resize(mark);
+        discard(mark, std::move(saved_lets));
         return rhs.ok() ? lhs : rhs;
       }
       return rhs;
@@ -497,8 +633,10 @@ struct ExpressionCompiler::Impl {
     std::uint32_t dst = temp();
     if (lhs.ok()) move_into(dst, lhs);
     std::uint32_t jump = emit(is_and ? Op::jump_if_false : Op::jump_if_true, 0, dst);
+    enter_region();
     Value rhs = expect_type(compile_node(n.children[1], nullptr), TypeKind::boolean, rhs_node,
                             fmt::format("the right side of `{}`", word));
+    leave_region();
     if (!lhs.ok() || !rhs.ok()) return error_value();
     move_into(dst, rhs);
     patch(jump, here());
@@ -674,17 +812,13 @@ struct ExpressionCompiler::Impl {
       // Both branches are checked; only the chosen one keeps its code (the other must not run:
       // it could fail, e.g. id_birth_date of an invalid number).
       std::uint32_t mark = here();
+      std::vector<CachedLet> saved_lets = cached;
       Value a = compile_node(n.children[1], hint);
-      if (!cond.constant) {
-        program.code.resize(mark);
-        program.spans.resize(mark);
-      }
+      if (!cond.constant) discard(mark, std::move(saved_lets));
       std::uint32_t after_a = here();
+      saved_lets = cached;
       Value b = compile_node(n.children[2], hint);
-      if (cond.constant) {
-        program.code.resize(after_a);
-        program.spans.resize(after_a);
-      }
+      if (cond.constant) discard(after_a, std::move(saved_lets));
       if (!a.ok() || !b.ok()) return error_value();
       auto common = unify(a.type, b.type);
       if (!common) {
@@ -695,14 +829,23 @@ struct ExpressionCompiler::Impl {
     }
     std::uint32_t dst = temp();
     std::uint32_t to_else = emit(Op::jump_if_false, 0, cond.ok() ? reg_of(cond) : 0);
+    const std::vector<bool> before = maybe_state();
+    enter_region();
     Value a = compile_node(n.children[1], hint);
     std::uint32_t then_move = here();
     if (a.ok()) move_into(dst, a);
+    leave_region();
+    std::vector<bool> after = maybe_state();
+    set_maybe(before);
     std::uint32_t to_end = emit(Op::jump, 0);
     patch(to_else, here());
+    enter_region();
     Value b = compile_node(n.children[2], hint ? hint : (a.ok() && a.type.kind == TypeKind::enumeration ? &a.type : nullptr));
     std::uint32_t else_move = here();
     if (b.ok()) move_into(dst, b);
+    leave_region();
+    add_maybe(after);
+    set_maybe(after);
     patch(to_end, here());
     if (!cond.ok() || !a.ok() || !b.ok()) return error_value();
     auto common = unify(a.type, b.type);
@@ -817,6 +960,7 @@ struct ExpressionCompiler::Impl {
 
     // Compile arm values (checked, folded) to learn the result type and whether a table works.
     std::uint32_t mark = here();
+    std::vector<CachedLet> saved_lets = cached;
     std::vector<Value> values;
     for (const Arm& arm : arms) {
       Value v = compile_node(arm.value_node, hint);
@@ -853,8 +997,7 @@ struct ExpressionCompiler::Impl {
               filled[k] = true;
             }
       }
-      program.code.resize(mark);
-      program.spans.resize(mark);
+      discard(mark, std::move(saved_lets));
       if (subject.is_const) return constant(result, table[static_cast<std::size_t>(subject.constant)]);
       auto offset = static_cast<std::uint32_t>(program.tables.size());
       program.tables.insert(program.tables.end(), table.begin(), table.end());
@@ -863,8 +1006,9 @@ struct ExpressionCompiler::Impl {
       return in_register(result, dst);
     }
     // General case: tests in order. Recompile arm values inside their branches.
-    program.code.resize(mark);
-    program.spans.resize(mark);
+    discard(mark, std::move(saved_lets));
+    const std::vector<bool> before = maybe_state();
+    std::vector<bool> after = before;
     std::uint32_t dst = temp();
     std::vector<std::uint32_t> to_end;
     Op eq = subject.type.kind == TypeKind::string ? Op::string_equal : Op::equal;
@@ -880,12 +1024,17 @@ struct ExpressionCompiler::Impl {
         skip = emit(Op::jump, 0);
       }
       for (std::uint32_t j : to_body) patch(j, here());
+      set_maybe(before);
+      enter_region();
       Value v = convert(compile_node(arm.value_node, hint), result, node(arm.value_node));
       move_into(dst, v);
+      leave_region();
+      add_maybe(after);
       to_end.push_back(emit(Op::jump, 0));
       if (skip != UINT32_MAX) patch(skip, here());
       if (arm.is_default) break;
     }
+    set_maybe(after);
     for (std::uint32_t j : to_end) patch(j, here());
     return in_register(result, dst);
   }
@@ -1120,6 +1269,15 @@ struct ExpressionCompiler::Impl {
     emit(Op::less, cond, index, count, 0, &n);
     std::uint32_t exit_jump = emit(Op::jump_if_false, 0, cond);
     scope.push_back(BoundVariable{n.var, list.type.id, list_reg, index});
+    // The body runs zero or more times: a let it computes may be computed at its start by an
+    // earlier record, and only may be after the loop.
+    std::vector<bool> before_loop = maybe_state();
+    std::vector<std::uint32_t> computations(cached.size());
+    for (std::size_t c = 0; c < cached.size(); ++c) {
+      computations[c] = cached[c].computations;
+      cached[c].maybe_computed = true;
+    }
+    enter_region();
     std::uint32_t skip_jump = UINT32_MAX;
     bool ok = true;
     if (has_where) {
@@ -1131,8 +1289,13 @@ struct ExpressionCompiler::Impl {
         skip_jump = emit(Op::jump_if_false, 0, reg_of(w));
       }
     }
+    if (skip_jump != UINT32_MAX) enter_region();
     const Node& body_node = node(body_child);
     Value body = compile_node(body_child, nullptr);
+    if (skip_jump != UINT32_MAX) leave_region();
+    leave_region();
+    for (std::size_t c = 0; c < cached.size(); ++c)
+      cached[c].maybe_computed = before_loop[c] || cached[c].computations != computations[c];
     scope.pop_back();
     if (!ok || !body.ok()) return error_value();
 
@@ -1267,7 +1430,9 @@ bool ExpressionCompiler::add_let(const std::string& name, ExpressionText text, s
     m.reported = false;
     std::uint32_t mark = m.here();
     std::uint32_t saved_temps = m.temp_count;
+    m.end_segment();  // no let reuse while checking a definition
     Value v = m.compile_node(let.ast.root, nullptr);
+    const bool emitted_code = m.here() != mark;
     m.program.code.resize(mark);
     m.program.spans.resize(mark);
     m.temp_count = saved_temps;
@@ -1276,6 +1441,9 @@ bool ExpressionCompiler::add_let(const std::string& name, ExpressionText text, s
     if (v.ok()) {
       let.type = v.type;
       let.ok = true;
+      let.simple = !emitted_code;
+      let.expands.assign(m.lets.size(), 0);
+      m.count_let_uses(let.ast, let.ast.root, 1, let.expands);
     }
   }
   bool ok = let.ok;
@@ -1303,6 +1471,8 @@ std::optional<CompiledExpression> ExpressionCompiler::compile(ExpressionText tex
   m.reported = false;
   m.facts_read = &out.segment.facts_read;
   std::uint32_t entry = m.here();
+  m.begin_segment(parsed.ast);
+  const std::uint32_t body = m.here();  // after the let flags are cleared
   const Type decimal{TypeKind::decimal};
   Value v = m.compile_node(parsed.ast.root, expect == Expect::numeric ? &decimal : nullptr);
   const Node& root = parsed.ast.at(parsed.ast.root);
@@ -1320,6 +1490,11 @@ std::optional<CompiledExpression> ExpressionCompiler::compile(ExpressionText tex
   m.facts_read = nullptr;
   m.ast = nullptr;
   m.text = nullptr;
+  m.end_segment();
+  if (m.here() == body) {  // no let was compiled after all (its uses folded away)
+    m.program.code.resize(entry);
+    m.program.spans.resize(entry);
+  }
   if (!v.ok()) {
     if (!m.reported) m.sink.error("internal", "expression could not be compiled", 0, 0);
     m.program.code.resize(entry);
