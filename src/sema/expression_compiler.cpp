@@ -1430,9 +1430,11 @@ bool ExpressionCompiler::add_let(const std::string& name, ExpressionText text, s
     m.reported = false;
     std::uint32_t mark = m.here();
     std::uint32_t saved_temps = m.temp_count;
-    m.end_segment();  // no let reuse while checking a definition
+    m.begin_segment(let.ast);  // lets it uses more than once are compiled once here too
+    const std::uint32_t body = m.here();
     Value v = m.compile_node(let.ast.root, nullptr);
-    const bool emitted_code = m.here() != mark;
+    m.end_segment();
+    const bool emitted_code = m.here() != body;
     m.program.code.resize(mark);
     m.program.spans.resize(mark);
     m.temp_count = saved_temps;
