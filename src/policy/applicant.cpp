@@ -324,18 +324,25 @@ bool Applicant::finish(BindError* error) {
 
 namespace {
 
-// Equal bytes, for the short keys and values of applicant records: eight bytes at a time, inline
-// (a memcmp call costs more than the comparison).
+template <typename Word>
+inline Word load(const char* p) noexcept {
+  Word w;
+  std::memcpy(&w, p, sizeof w);
+  return w;
+}
+
+// Equal bytes, for the short keys and values of applicant records, inline (a memcmp call costs
+// more than the comparison): eight bytes at a time, the tail as one overlapping load of the last
+// 8, 4 or 2 bytes (never outside the n bytes).
 inline bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
-  for (; n >= 8; n -= 8, a += 8, b += 8) {
-    std::uint64_t x, y;
-    std::memcpy(&x, a, 8);
-    std::memcpy(&y, b, 8);
-    if (x != y) return false;
+  if (n >= 8) {
+    for (; n > 8; n -= 8, a += 8, b += 8)
+      if (load<std::uint64_t>(a) != load<std::uint64_t>(b)) return false;
+    return load<std::uint64_t>(a + n - 8) == load<std::uint64_t>(b + n - 8);
   }
-  for (; n != 0; --n, ++a, ++b)
-    if (*a != *b) return false;
-  return true;
+  if (n >= 4) return load<std::uint32_t>(a) == load<std::uint32_t>(b) && load<std::uint32_t>(a + n - 4) == load<std::uint32_t>(b + n - 4);
+  if (n >= 2) return load<std::uint16_t>(a) == load<std::uint16_t>(b) && a[n - 1] == b[n - 1];
+  return n == 0 || *a == *b;
 }
 
 // Small tables (enum values, certificate ids, list fields) are searched linearly: a length check
@@ -370,8 +377,11 @@ ResolvedKey resolve_key(const CompiledPolicy& p, std::string_view path, bool top
   return {KeyKind::unknown, false, UINT32_MAX};
 }
 
-inline bool is_plain_text(std::string_view text) noexcept {
-  return internal::skip_plain_json(text.data(), text.data() + text.size()) == text.data() + text.size();
+// `"key":` when that is how the key is written without escapes, else empty (see PredictedKey).
+void set_pattern(std::string& pattern, std::string_view key) {
+  pattern.clear();
+  if (internal::skip_plain_json(key.data(), key.data() + key.size()) == key.data() + key.size())
+    pattern.append(1, '"').append(key).append("\":");
 }
 
 // Top-level key `position` (decoded text): the previous record's key at that position when the
@@ -386,11 +396,16 @@ ResolvedKey predict_key(Applicant::Storage& s, std::size_t position, std::string
     const ResolvedKey r = resolve_key(*s.policy, key, true);
     guess.text.assign(key);
     guess.resolved = r;
-    guess.plain = is_plain_text(key);
+    set_pattern(guess.pattern, key);
     return r;
   }
   const ResolvedKey r = resolve_key(*s.policy, key, true);
-  if (position < Applicant::Storage::kPredictedKeys) order.push_back({std::string(key), r, is_plain_text(key)});
+  if (position < Applicant::Storage::kPredictedKeys) {
+    auto& added = order.emplace_back();
+    added.text.assign(key);
+    added.resolved = r;
+    set_pattern(added.pattern, key);
+  }
   return r;
 }
 
@@ -721,30 +736,38 @@ class FastJsonBinder {
     for (std::size_t position = 0;; ++position) {
       if (*cur_ != '"') return false;
       ResolvedKey key;
-      if (!read_key(position, key)) return false;
-      skip_ws();
-      if (cur_ == end_ || *cur_ != ':') return false;
-      ++cur_;
-      skip_ws();
-      if (cur_ == end_ || !member(key)) return false;
-      skip_ws();
+      if (!read_key(position, key)) return false;  // through the colon
       if (cur_ == end_) return false;
-      if (*cur_ == ',') {
-        ++cur_;
+      if (maybe_space(*cur_)) {
         skip_ws();
         if (cur_ == end_) return false;
-        continue;
       }
-      if (*cur_ == '}') return at_end();
-      return false;
+      if (!member(key)) return false;
+      if (cur_ == end_) return false;
+      char c = *cur_;
+      if (maybe_space(c)) {
+        skip_ws();
+        if (cur_ == end_) return false;
+        c = *cur_;
+      }
+      if (c == '}') return at_end();
+      if (c != ',') return false;
+      ++cur_;
+      if (cur_ == end_) return false;
+      if (maybe_space(*cur_)) {
+        skip_ws();
+        if (cur_ == end_) return false;
+      }
     }
   }
 
  private:
   static bool is_digit(char c) noexcept { return static_cast<unsigned char>(c - '0') < 10; }
 
-  // JSON whitespace; every byte that may start a token is above ' ', so one comparison suffices
-  // when there is none.
+  // Every byte that may start or follow a token is above ' ': one comparison when there is no
+  // whitespace.
+  static bool maybe_space(char c) noexcept { return static_cast<unsigned char>(c) <= ' '; }
+
   void skip_ws() noexcept {
     while (cur_ != end_ && static_cast<unsigned char>(*cur_) <= ' ' &&
            (*cur_ == ' ' || *cur_ == '\n' || *cur_ == '\r' || *cur_ == '\t'))
@@ -779,31 +802,33 @@ class FastJsonBinder {
     return true;
   }
 
-  // At '"': the key, first compared with the previous record's key at this position, quotes
-  // included (only when that key is plain, so that its text is its JSON form).
+  // At '"': the key and its colon, first compared with the previous record's key at this
+  // position as it is written without escapes (`"key":`, see PredictedKey::pattern).
   bool read_key(std::size_t position, ResolvedKey& key) {
-    const char* const content = cur_ + 1;
     auto& order = s_.key_order;
     if (position < order.size()) {
       const auto& guess = order[position];
-      const std::size_t n = guess.text.size();
-      if (guess.plain && static_cast<std::size_t>(end_ - content) > n && content[n] == '"' &&
-          same_bytes(content, guess.text.data(), n)) [[likely]] {
+      const std::size_t n = guess.pattern.size();
+      if (n != 0 && static_cast<std::size_t>(end_ - cur_) >= n && same_bytes(cur_, guess.pattern.data(), n)) [[likely]] {
         key = guess.resolved;
-        cur_ = content + n + 1;
+        cur_ += n;
         return true;
       }
     }
+    const char* const content = cur_ + 1;
     const char* const q = internal::skip_plain_json(content, end_);
     if (q == end_ || *q != '"') return false;  // escapes, non-ASCII, control characters: the general path
     if (static_cast<std::size_t>(q - content) > JsonReader::Limits{}.max_string_bytes) return false;
     key = predict_key(s_, position, std::string_view(content, static_cast<std::size_t>(q - content)));
     cur_ = q + 1;
+    skip_ws();
+    if (cur_ == end_ || *cur_ != ':') return false;
+    ++cur_;
     return true;
   }
 
   bool literal(const char* word, std::size_t n) noexcept {
-    if (static_cast<std::size_t>(end_ - cur_) < n || std::memcmp(cur_, word, n) != 0) return false;
+    if (static_cast<std::size_t>(end_ - cur_) < n || !same_bytes(cur_, word, n)) return false;
     cur_ += n;
     return true;  // what follows is checked by the caller (whitespace, ',', '}' or ']')
   }
@@ -889,7 +914,13 @@ class FastJsonBinder {
   bool text_value(const FactDef& f, std::string_view text) {
     switch (f.type.kind) {
       case TypeKind::date: {
-        const auto d = Date::parse(text);
+        // Date::parse: exactly YYYY-MM-DD, then Date::from_ymd.
+        if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
+        const char* t = text.data();
+        for (const int i : {0, 1, 2, 3, 5, 6, 8, 9})
+          if (!is_digit(t[i])) return false;
+        const int year = (t[0] - '0') * 1000 + (t[1] - '0') * 100 + (t[2] - '0') * 10 + (t[3] - '0');
+        const auto d = Date::from_ymd(year, (t[5] - '0') * 10 + (t[6] - '0'), (t[8] - '0') * 10 + (t[9] - '0'));
         return d && store(f, d->days());
       }
       case TypeKind::enumeration: {
@@ -915,7 +946,7 @@ class FastJsonBinder {
     if (*cur_ == 'n') return literal("null", 4);
     if (*cur_ != '[') return false;
     ++cur_;
-    skip_ws();
+    if (cur_ != end_ && maybe_space(*cur_)) skip_ws();
     if (cur_ == end_) return false;
     if (*cur_ == ']') {
       ++cur_;
@@ -931,7 +962,7 @@ class FastJsonBinder {
                                          });
       if (c == UINT32_MAX) return false;
       bits[c / 64] |= std::uint64_t{1} << (c % 64);
-      skip_ws();
+      if (cur_ != end_ && maybe_space(*cur_)) skip_ws();
       if (cur_ == end_) return false;
       if (*cur_ == ']') {
         ++cur_;
@@ -939,7 +970,7 @@ class FastJsonBinder {
       }
       if (*cur_ != ',') return false;
       ++cur_;
-      skip_ws();
+      if (cur_ != end_ && maybe_space(*cur_)) skip_ws();
       if (cur_ == end_) return false;
     }
   }

@@ -91,7 +91,9 @@ struct Applicant::Storage {
   struct PredictedKey {
     std::string text;
     ResolvedKey resolved;
-    bool plain = false;  // text has only printable ASCII other than '"' and '\\': it is its own JSON form
+    // `"text":` when text has only printable ASCII other than '"' and '\\' (then that is how the
+    // key and its colon are written without escapes), else empty: what the fast path compares.
+    std::string pattern;
   };
   static constexpr std::size_t kPredictedKeys = 64;
   std::vector<PredictedKey> key_order;
