@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <fmt/format.h>
-#include <regex>
 #include <set>
 #include <unordered_set>
 #include <vector>
@@ -250,8 +249,16 @@ std::optional<Date> YamlReader::date(const YAML::Node& node, std::string_view wh
 }
 
 namespace {
-const std::regex kInteger("-?[0-9]+");
-const std::regex kDecimal("-?[0-9]+\\.[0-9]+");
+// -?[0-9]+ or -?[0-9]+\.[0-9]+
+bool is_yaml_number(std::string_view s) {
+  if (s.starts_with('-')) s.remove_prefix(1);
+  auto digits = [](std::string_view d) {
+    return !d.empty() && std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  const std::size_t point = s.find('.');
+  if (point == std::string_view::npos) return digits(s);
+  return digits(s.substr(0, point)) && digits(s.substr(point + 1));
+}
 
 // `budget` bounds the nodes written: YAML aliases can make a small file describe an exponentially
 // large tree, which must be an error, not a hang.
@@ -271,7 +278,7 @@ bool emit_json(const YAML::Node& node, JsonWriter& w, std::uint32_t depth, std::
       w.boolean(s == "true");
     } else if (s == "null" || s == "~") {
       w.null();
-    } else if (std::regex_match(s, kInteger) || std::regex_match(s, kDecimal)) {
+    } else if (is_yaml_number(s)) {
       w.raw(s);
     } else {
       w.string(s);

@@ -1402,6 +1402,12 @@ std::int64_t ExpressionCompiler::intern_string(std::string_view text) { return i
 std::vector<std::string> ExpressionCompiler::known_names() const { return impl_->candidate_names(); }
 
 bool ExpressionCompiler::add_let(const std::string& name, ExpressionText text, std::size_t name_offset) {
+  expr::ParseLimits parse_limits{impl_->limits.max_expression_bytes, impl_->limits.max_expression_depth};
+  return add_let(name, text, name_offset, expr::parse_expression(text.text, parse_limits));
+}
+
+bool ExpressionCompiler::add_let(const std::string& name, ExpressionText text, std::size_t name_offset,
+                                 expr::ParseResult parsed) {
   Impl& m = *impl_;
   if (m.let_index.count(name) || m.policy.fact_by_path.count(name) || m.policy.list_by_path.count(name) ||
       m.metadata_constants.count(name)) {
@@ -1412,8 +1418,6 @@ bool ExpressionCompiler::add_let(const std::string& name, ExpressionText text, s
   let.name = name;
   let.text = std::string(text.text);
   if (text.map) let.map = std::make_unique<ScalarMap>(*text.map);
-  expr::ParseLimits parse_limits{m.limits.max_expression_bytes, m.limits.max_expression_depth};
-  auto parsed = expr::parse_expression(let.text, parse_limits);
   ExpressionText own{let.text, let.map.get()};
   if (parsed.error) {
     m.text = &own;

@@ -13,6 +13,7 @@
 
 #include "admit/policy.hpp"
 #include "expr/ast.hpp"
+#include "expr/parse.hpp"
 #include "policy/compiled_policy.hpp"
 #include "yaml/scalar_map.hpp"
 
@@ -56,6 +57,8 @@ class ExpressionCompiler {
 
   /// Declares a derived value; it can be used by expressions compiled after it. Returns false on error.
   bool add_let(const std::string& name, ExpressionText text, std::size_t name_offset);
+  /// The same, with `text.text` already parsed (with the compile limits) by the caller.
+  bool add_let(const std::string& name, ExpressionText text, std::size_t name_offset, expr::ParseResult parsed);
   /// Compiles one expression into a segment; nullopt after reporting errors.
   std::optional<CompiledExpression> compile(ExpressionText text, Expect expect);
   /// Relocates registers once every expression has been compiled; the program is then final.

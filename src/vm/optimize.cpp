@@ -111,7 +111,14 @@ void optimize(Program& program, std::vector<Segment*>& segments, const std::func
   auto is_segment_start = [&](std::size_t pc) { return std::binary_search(starts.begin(), starts.end(), pc); };
   auto dead = [&](std::size_t pc) { return code[pc].op == kDead && code[pc].unused == 1; };
 
+  std::vector<Instr> before;
   for (int round = 0; round < 8; ++round) {
+    // A round is a function of the code alone: once one changes nothing, the rest would not either.
+    if (round > 0 && std::equal(code.begin(), code.end(), before.begin(), [](const Instr& x, const Instr& y) {
+          return x.op == y.op && x.unused == y.unused && x.d == y.d && x.a == y.a && x.b == y.b && x.c == y.c;
+        }))
+      break;
+    before = code;
     std::vector<bool> target(n + 1, false);
     for (std::size_t pc = 0; pc < n; ++pc) {
       if (dead(pc) || !is_branch(code[pc].op)) continue;
