@@ -112,6 +112,7 @@ struct Chunk {
   std::vector<LineRef> lines;
   std::uint64_t end_offset = 0;  // input bytes consumed up to the end of this chunk (progress)
   std::size_t last_line = 0;     // last input line number covered
+  std::size_t records = 0;      // records evaluated into output
   std::string output;
   std::string errors;  // for stderr
   std::size_t error_count = 0;
@@ -135,6 +136,7 @@ bool fill_chunk(LineReader& reader, Chunk& chunk, std::size_t max_lines, std::si
     chunk.lines.push_back({chunk.data.size(), line.size(), line_number});
     chunk.data.append(line);
   }
+  chunk.records = chunk.lines.size();
   chunk.end_offset = reader.consumed();
   chunk.last_line = line_number;
   return any;
@@ -169,29 +171,32 @@ void record_error(const Context& ctx, Chunk& chunk, std::size_t line, std::strin
   ++chunk.error_count;
 }
 
+// One record: its decision or its error, appended to the chunk's output.
+void process_record(const Context& ctx, Chunk& chunk, Worker& w, std::string_view json, std::size_t line) {
+  const Policy& policy = *ctx.policy;
+  if (!w.applicant.bind_json(json, &w.bind_error)) {
+    // Cold path: allocation is fine here.
+    std::string masked;
+    if (peek_record_id(json, w.scratch)) masked = mask_resident_id(w.scratch);
+    record_error(ctx, chunk, line, masked, format_bind_error(w.bind_error));
+    return;
+  }
+  if (ctx.trace) policy.evaluate_with_trace(w.applicant, w.decision);
+  else policy.evaluate(w.applicant, w.decision);
+  if (!w.decision.ok()) {
+    record_error(ctx, chunk, line, mask_resident_id(w.applicant.id()), mask_ids_in_text(w.decision.error()));
+    return;
+  }
+  if (ctx.csv) append_decision_csv(chunk.output, w.applicant.id(), policy, w.decision, ctx.record);
+  else w.json.append(chunk.output, line, w.applicant.id(), w.decision);
+}
+
 void process_chunk(const Context& ctx, Chunk& chunk, Worker& w) {
   chunk.output.clear();
   chunk.errors.clear();
   chunk.error_count = 0;
-  const Policy& policy = *ctx.policy;
-  for (const LineRef& ref : chunk.lines) {
-    const std::string_view json(chunk.data.data() + ref.offset, ref.length);
-    if (!w.applicant.bind_json(json, &w.bind_error)) {
-      // Cold path: allocation is fine here.
-      std::string masked;
-      if (peek_record_id(json, w.scratch)) masked = mask_resident_id(w.scratch);
-      record_error(ctx, chunk, ref.number, masked, format_bind_error(w.bind_error));
-      continue;
-    }
-    if (ctx.trace) policy.evaluate_with_trace(w.applicant, w.decision);
-    else policy.evaluate(w.applicant, w.decision);
-    if (!w.decision.ok()) {
-      record_error(ctx, chunk, ref.number, mask_resident_id(w.applicant.id()), mask_ids_in_text(w.decision.error()));
-      continue;
-    }
-    if (ctx.csv) append_decision_csv(chunk.output, w.applicant.id(), policy, w.decision, ctx.record);
-    else w.json.append(chunk.output, ref.number, w.applicant.id(), w.decision);
-  }
+  for (const LineRef& ref : chunk.lines)
+    process_record(ctx, chunk, w, std::string_view(chunk.data.data() + ref.offset, ref.length), ref.number);
 }
 
 // Where results go, and the progress bar on stderr.
@@ -206,7 +211,7 @@ class Sink {
       std::fwrite(chunk.errors.data(), 1, chunk.errors.size(), stderr);
     }
     errors_ += chunk.error_count;
-    records_ += chunk.lines.size();
+    records_ += chunk.records;
     lines_ = chunk.last_line;
     bytes_ = chunk.end_offset;
     if (!write_all(out_, chunk.output)) return false;
@@ -259,16 +264,31 @@ class Sink {
   std::uint64_t bytes_ = 0;
 };
 
-// Single-threaded: read, evaluate, write, one chunk at a time.
+// Single-threaded: each record is evaluated straight from the reader's buffer (not copied into a
+// chunk), and the output goes to the sink every chunk_lines records or kMaxChunkBytes of output.
 bool run_serial(const Context& ctx, LineReader& reader, Sink& sink, std::size_t chunk_lines) {
   Worker worker(ctx);
   Chunk chunk;
   std::size_t line_number = 0;
-  while (fill_chunk(reader, chunk, chunk_lines, line_number)) {
-    process_chunk(ctx, chunk, worker);
+  std::string_view line;
+  for (;;) {
+    const bool more = reader.next(line);
+    if (more) {
+      ++line_number;
+      if (is_blank(line)) continue;
+      process_record(ctx, chunk, worker, line, line_number);
+      ++chunk.records;
+      if (chunk.records < chunk_lines && chunk.output.size() < kMaxChunkBytes) continue;
+    }
+    chunk.end_offset = reader.consumed();
+    chunk.last_line = line_number;
     if (!sink.write(chunk)) return false;
+    if (!more) return true;
+    chunk.output.clear();
+    chunk.errors.clear();
+    chunk.error_count = 0;
+    chunk.records = 0;
   }
-  return true;
 }
 
 // Reader thread -> worker threads -> this thread writes in order.

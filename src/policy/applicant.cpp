@@ -334,7 +334,7 @@ inline Word load(const char* p) noexcept {
 // Equal bytes, for the short keys and values of applicant records, inline (a memcmp call costs
 // more than the comparison): eight bytes at a time, the tail as one overlapping load of the last
 // 8, 4 or 2 bytes (never outside the n bytes).
-inline bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
+[[gnu::always_inline]] inline bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
   if (n >= 8) {
     for (; n > 8; n -= 8, a += 8, b += 8)
       if (load<std::uint64_t>(a) != load<std::uint64_t>(b)) return false;
