@@ -237,7 +237,8 @@ EmitResult emit_cpp(const Policy& policy, std::string_view name) {
     for (std::string_view s : ordered) out += fmt::format("    {},\n", internal::cpp_literal(s));
     out += "};\n\n";
   }
-  out += "inline bool run_rules(const std::int64_t* f, std::int64_t* out) {\n";
+  // No aliasing between the facts and the outputs: the C++ compiler may keep outputs in registers.
+  out += "inline bool run_rules(const std::int64_t* __restrict f, std::int64_t* __restrict out) {\n";
   if (!locals.empty()) {
     out += "  std::int64_t";
     bool first = true;

@@ -210,9 +210,11 @@ struct DecisionWriter {
   }
 
   // The fast path with native code that sums the points itself and certificates as bits (the
-  // usual case: see NativeFastPath), in one piece: the generated function, then a few stores.
-  // Returns false when the general path must run.
-  bool evaluate_native(const internal::NativeFastPath& n) {
+  // usual case: see NativeFastPath), in one piece, inlined into Policy::evaluate: the generated
+  // function, then a few stores. Returns false when the general path must run.
+  [[gnu::always_inline]] static inline bool evaluate_native(const CompiledPolicy& p, const Policy& policy,
+                                                            ApplicantView applicant, Decision& d) {
+    const internal::NativeFastPath& n = p.native_fast;
     auto& outputs = d.scratch_.native_outputs;
     if (outputs.size() < n.room) [[unlikely]]
       outputs.resize(n.room);
@@ -255,13 +257,28 @@ struct DecisionWriter {
     d.required_bits_ = required;
     d.verified_bits_ = verified;
     d.submitted_bits_ = submitted;
-    if (required & ~(verified | submitted) & n.substitutable) [[unlikely]] {
-      d.certificate_bits_ = false;  // a substitute may apply: statuses one by one
-      d.certificates_count_ = 0;
-      for (std::uint64_t bits = required; bits != 0; bits &= bits - 1)
-        if (!certificate_status(static_cast<std::uint32_t>(std::countr_zero(bits)))) return false;
-    }
+    if (required & ~(verified | submitted) & n.substitutable) [[unlikely]]
+      return DecisionWriter{p, policy, applicant, d, false}.statuses_one_by_one(required);
     return true;
+  }
+
+  // A required certificate is missing and has substitutes: the statuses one by one (substitute
+  // conditions run on the interpreter).
+  [[gnu::noinline]] bool statuses_one_by_one(std::uint64_t required) {
+    d.certificate_bits_ = false;
+    d.certificates_count_ = 0;
+    for (std::uint64_t bits = required; bits != 0; bits &= bits - 1)
+      if (!certificate_status(static_cast<std::uint32_t>(std::countr_zero(bits)))) return false;
+    return true;
+  }
+
+  // Everything but the native fast path: the fused program, else rule by rule (which words
+  // run-time errors); then the sort key.
+  [[gnu::noinline]] static void evaluate_general(const CompiledPolicy& p, const Policy& policy, ApplicantView applicant,
+                                                 Decision& d) {
+    DecisionWriter w{p, policy, applicant, d, false};
+    if (!p.fused.available || !w.evaluate_fused()) w.evaluate();
+    if (p.sort_key_length && d.ok()) w.sort_key();
   }
 
   // The required certificates (`required`: certificate bits, ascending = the policy's requirement
@@ -436,34 +453,22 @@ struct DecisionWriter {
 
 void Policy::evaluate(const Applicant& applicant, Decision& out) const {
   const internal::CompiledPolicy& p = *impl_;
-  DecisionWriter w{p, *this, applicant.storage().view(), out, false};
-  if (p.native_fast.run) [[likely]] {
-    if (w.evaluate_native(p.native_fast)) [[likely]] {
-      if (p.sort_key_length) w.sort_key();
-      return;
-    }
-  } else if (p.fused.available && w.evaluate_fused()) {
-    if (p.sort_key_length && out.ok()) w.sort_key();
+  const ApplicantView view = applicant.storage().view();
+  if (p.native_fast.run && DecisionWriter::evaluate_native(p, *this, view, out)) [[likely]] {
+    if (p.sort_key_length) DecisionWriter{p, *this, view, out, false}.sort_key();
     return;
   }
-  w.evaluate();  // words run-time errors
-  if (p.sort_key_length && out.ok()) w.sort_key();
+  DecisionWriter::evaluate_general(p, *this, view, out);
 }
 
 void Policy::evaluate(const ApplicantBatch& batch, std::size_t index, Decision& out) const {
   const internal::CompiledPolicy& p = *impl_;
-  DecisionWriter w{p, *this, batch_view(batch, index), out, false};
-  if (p.native_fast.run) [[likely]] {
-    if (w.evaluate_native(p.native_fast)) [[likely]] {
-      if (p.sort_key_length) w.sort_key();
-      return;
-    }
-  } else if (p.fused.available && w.evaluate_fused()) {
-    if (p.sort_key_length && out.ok()) w.sort_key();
+  const ApplicantView view = batch_view(batch, index);
+  if (p.native_fast.run && DecisionWriter::evaluate_native(p, *this, view, out)) [[likely]] {
+    if (p.sort_key_length) DecisionWriter{p, *this, view, out, false}.sort_key();
     return;
   }
-  w.evaluate();  // words run-time errors
-  if (p.sort_key_length && out.ok()) w.sort_key();
+  DecisionWriter::evaluate_general(p, *this, view, out);
 }
 
 namespace internal {
