@@ -29,17 +29,11 @@ FULL_IDS = [
     "110105201911200067", "110105202005150074", "110105201801010035",
 ]
 
-ADMIT = None
-CASES = {}
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from cli_cases import Cases, Failure  # noqa: E402
 
-
-def case(fn):
-    CASES[fn.__name__] = fn
-    return fn
-
-
-class Failure(Exception):
-    pass
+CASES = Cases()
+case = CASES.case
 
 
 class Result:
@@ -56,7 +50,7 @@ def run(*args, stdin=None, env=None):
     full_env.pop("NO_COLOR", None)
     if env:
         full_env.update(env)
-    p = subprocess.run([ADMIT, *args], input=stdin, capture_output=True, env=full_env, timeout=120)
+    p = subprocess.run([CASES.admit, *args], input=stdin, capture_output=True, env=full_env, timeout=120)
     return Result(list(args), p.returncode, p.stdout.decode("utf-8"), p.stderr.decode("utf-8"))
 
 
@@ -84,7 +78,7 @@ def run_with_tty(*args, tty_stream, env=None):
     reader.start()
     kwargs = {"stdout": slave, "stderr": subprocess.PIPE} if tty_stream == "stdout" else \
              {"stdout": subprocess.PIPE, "stderr": slave}
-    p = subprocess.Popen([ADMIT, *args], env=full_env, **kwargs)
+    p = subprocess.Popen([CASES.admit, *args], env=full_env, **kwargs)
     other = (p.stdout if tty_stream == "stderr" else p.stderr).read()
     code = p.wait(timeout=120)
     os.close(slave)
@@ -585,24 +579,5 @@ def eval_context():
     expect(r.code != 0, "explain without the context fails", r)
 
 
-def main(argv):
-    global ADMIT
-    if len(argv) == 2 and argv[1] == "--list":
-        print(";".join(CASES))
-        return 0
-    if len(argv) != 4 or argv[3] not in CASES:
-        print(__doc__, file=sys.stderr)
-        return 1
-    ADMIT = os.path.abspath(argv[1])
-    os.chdir(argv[2])
-    try:
-        CASES[argv[3]]()
-    except Failure as e:
-        print(f"FAILED {argv[3]}: {e}", file=sys.stderr)
-        return 1
-    print(f"ok {argv[3]}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(CASES.main(sys.argv, __doc__))
