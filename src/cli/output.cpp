@@ -194,9 +194,9 @@ void DecisionJsonWriter::append(std::string& out, std::size_t line, std::string_
   std::size_t bound = 160 + 2 * Decimal::kMaxTextLength + 6 * (id.size() + group.size()) +
                       certificates.size() * certificate_bytes_ + sort_key.size() * 21;
   if (options_.breakdown) bound += 16 + decision.breakdown().size() * item_bytes_;
-  const std::size_t start = out.size();
-  out.resize(start + bound);
-  char* p = out.data() + start;
+  if (record_.size() < bound) record_.resize(bound);
+  char* const begin = record_.data();
+  char* p = begin;
 
   p = put(p, "{\"line\":");
   p = write_uint(p, line);
@@ -241,7 +241,7 @@ void DecisionJsonWriter::append(std::string& out, std::size_t line, std::string_
     *p++ = '}';
   }
   p = put(p, "}\n");
-  out.resize(static_cast<std::size_t>(p - out.data()));
+  out.append(begin, static_cast<std::size_t>(p - begin));
 }
 
 void append_error_json(std::string& out, std::size_t line, std::string_view masked_id, std::string_view message) {

@@ -47,8 +47,9 @@ void append_decision_json(std::string& out, std::size_t line, std::string_view i
                           const Decision& decision, const RecordOptions& options);
 /// The records of append_decision_json, byte for byte, written faster: what depends only on the
 /// policy (certificate and points item ids as escaped JSON strings) is rendered once, and each
-/// record is written through a pointer after one size check. Records with a trace go through
-/// append_decision_json. One per thread (it keeps a scratch buffer for strings that need escapes).
+/// record is written through a pointer into a reused buffer after one size check, then appended
+/// to `out` at once. Records with a trace go through append_decision_json. One per thread (it
+/// keeps its buffers).
 class DecisionJsonWriter {
  public:
   DecisionJsonWriter(const Policy& policy, const RecordOptions& options);
@@ -64,6 +65,7 @@ class DecisionJsonWriter {
   std::size_t certificate_bytes_ = 0;      // longest entry of certificates_, plus a comma
   std::size_t item_bytes_ = 0;             // longest entry of items_, plus a value and a comma
   std::string scratch_;
+  std::vector<char> record_;  // the record being written (grown, never shrunk: no clearing per record)
 };
 
 /// {"line":N,"id":"<masked id>"|null,"error":"..."} followed by '\n'.
