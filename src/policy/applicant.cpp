@@ -54,6 +54,13 @@ Applicant::Storage::Storage(const CompiledPolicy& p) : policy(&p) {
     lists[l] = internal::vm::ListView{records[l].data(), 0, static_cast<std::uint32_t>(def.fields.size())};
     slots[def.slot] = internal::vm::slot_of(&lists[l]);
   }
+  for (std::uint32_t i = 0; i < p.facts.size(); ++i) {
+    if (p.facts[i].context) context_facts.push_back(i);
+    else applicant_slots.push_back(p.facts[i].slot);
+  }
+  applicant_slots_contiguous = true;
+  for (std::size_t k = 1; k < applicant_slots.size(); ++k)
+    applicant_slots_contiguous &= applicant_slots[k] == applicant_slots[0] + k;
 }
 
 void Applicant::Storage::clear() noexcept {
@@ -283,7 +290,21 @@ bool Applicant::finish(BindError* error) {
     }
     return false;
   };
+  // The common case first: an applicant record that gave every applicant fact. Then only context
+  // values (in the policy's order, as below) and list records are left to do.
+  bool complete = !s.context_mode;
+  if (complete && s.applicant_slots_contiguous && !s.applicant_slots.empty()) {
+    complete = std::memchr(s.present.data() + s.applicant_slots[0], 0, s.applicant_slots.size()) == nullptr;
+  } else {
+    for (std::size_t k = 0; complete && k < s.applicant_slots.size(); ++k) complete = s.present[s.applicant_slots[k]] != 0;
+  }
+  for (std::size_t k = 0; complete && k < s.context_facts.size(); ++k) {
+    const FactDef& f = p.facts[s.context_facts[k]];
+    if (!s.present[f.slot] && !copy_context_value(f) && f.read)
+      return fail(f.path, fmt::format("the evaluation context does not set `{}` (the policy gives it no default)", f.path));
+  }
   for (const FactDef& f : p.facts) {
+    if (complete) break;
     if (f.context != s.context_mode) {
       if (f.context && !s.present[f.slot] && !copy_context_value(f) && f.read) {
         return fail(f.path, fmt::format("the evaluation context does not set `{}` (the policy gives it no default)", f.path));

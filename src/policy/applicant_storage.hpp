@@ -77,6 +77,10 @@ struct Applicant::Storage {
   std::vector<internal::vm::ListView> lists;
   std::vector<std::vector<std::int64_t>> records;
   std::vector<std::vector<std::uint8_t>> record_present;
+  // For finish(): the slots of the applicant facts (not context values), and the context values.
+  std::vector<std::uint32_t> applicant_slots;
+  std::vector<std::uint32_t> context_facts;
+  bool applicant_slots_contiguous = false;  // applicant_slots is first, first + 1, ...
   internal::JsonReader reader{std::string_view{}};  // reused by bind_json: its buffers stay warm
 
   // Key-order prediction for bind_json: records from one producer list their keys in the same
