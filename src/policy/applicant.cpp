@@ -28,6 +28,21 @@ namespace {
 
 constexpr std::uint32_t kListFlag = 0x40000000u;
 
+// The texts as JSON strings with their quotes (see Storage::enum_patterns), or nothing when there
+// are more than 16 or one needs escapes or is not ASCII.
+template <typename Table, typename Name>
+std::vector<std::string> json_patterns(const Table& table, Name name) {
+  std::vector<std::string> patterns;
+  if (table.size() > 16) return patterns;
+  for (const auto& entry : table) {
+    const std::string_view text = name(entry);
+    if (internal::skip_plain_json(text.data(), text.data() + text.size()) != text.data() + text.size()) return {};
+    std::string& pattern = patterns.emplace_back(1, '"');
+    pattern.append(text).push_back('"');
+  }
+  return patterns;
+}
+
 }  // namespace
 
 Applicant::Storage::Storage(const CompiledPolicy& p) : policy(&p) {
@@ -58,6 +73,8 @@ Applicant::Storage::Storage(const CompiledPolicy& p) : policy(&p) {
     if (p.facts[i].context) context_facts.push_back(i);
     else applicant_slots.push_back(p.facts[i].slot);
   }
+  for (const auto& e : p.enums) enum_patterns.push_back(json_patterns(e.values, [](const std::string& v) -> std::string_view { return v; }));
+  certificate_patterns = json_patterns(p.certificate_infos, [](const CertificateInfo& c) -> std::string_view { return c.id; });
   applicant_slots_contiguous = true;
   for (std::size_t k = 1; k < applicant_slots.size(); ++k)
     applicant_slots_contiguous &= applicant_slots[k] == applicant_slots[0] + k;
@@ -894,8 +911,24 @@ class FastJsonBinder {
     return false;
   }
 
+  // At '"': the index of the pattern written there (then skipped), or UINT32_MAX.
+  std::uint32_t match(const std::vector<std::string>& patterns) noexcept {
+    const auto available = static_cast<std::size_t>(end_ - cur_);
+    for (std::size_t i = 0; i < patterns.size(); ++i) {
+      const std::string& pattern = patterns[i];
+      if (pattern.size() <= available && same_bytes(cur_, pattern.data(), pattern.size())) {
+        cur_ += pattern.size();
+        return static_cast<std::uint32_t>(i);
+      }
+    }
+    return UINT32_MAX;
+  }
+
   bool scalar(const FactDef& f) {
     const char c = *cur_;
+    if (c == '"' && f.type.kind == TypeKind::enumeration) {
+      if (const std::uint32_t value = match(s_.enum_patterns[f.type.id]); value != UINT32_MAX) return store(f, value);
+    }
     if (c == '"') {
       std::string_view text;
       return plain_string(text) && text_value(f, text);
@@ -974,14 +1007,18 @@ class FastJsonBinder {
       return true;
     }
     for (;;) {
-      std::string_view id;
-      if (*cur_ != '"' || !plain_string(id)) return false;
-      const std::uint32_t c = find_small(p_.certificate_infos, id, [](const CertificateInfo& info) -> std::string_view { return info.id; },
-                                         [&] {
-                                           auto it = p_.certificate_by_id.find(id);
-                                           return it == p_.certificate_by_id.end() ? UINT32_MAX : it->second;
-                                         });
-      if (c == UINT32_MAX) return false;
+      if (*cur_ != '"') return false;
+      std::uint32_t c = match(s_.certificate_patterns);
+      if (c == UINT32_MAX) {
+        std::string_view id;
+        if (!plain_string(id)) return false;
+        c = find_small(p_.certificate_infos, id, [](const CertificateInfo& info) -> std::string_view { return info.id; },
+                       [&] {
+                         auto it = p_.certificate_by_id.find(id);
+                         return it == p_.certificate_by_id.end() ? UINT32_MAX : it->second;
+                       });
+        if (c == UINT32_MAX) return false;
+      }
       bits[c / 64] |= std::uint64_t{1} << (c % 64);
       if (cur_ != end_ && maybe_space(*cur_)) skip_ws();
       if (cur_ == end_) return false;

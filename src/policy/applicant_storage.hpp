@@ -81,6 +81,11 @@ struct Applicant::Storage {
   std::vector<std::uint32_t> applicant_slots;
   std::vector<std::uint32_t> context_facts;
   bool applicant_slots_contiguous = false;  // applicant_slots is first, first + 1, ...
+  // Enum values (by enum id) and certificate ids as JSON strings (`"value"`), for bind_json's fast
+  // path to compare with the bytes of a record; a table is left empty when it is larger than a
+  // linear search is worth or one of its texts would need escapes.
+  std::vector<std::vector<std::string>> enum_patterns;
+  std::vector<std::string> certificate_patterns;
   internal::JsonReader reader{std::string_view{}};  // reused by bind_json: its buffers stay warm
 
   // Key-order prediction for bind_json: records from one producer list their keys in the same
