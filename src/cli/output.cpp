@@ -153,8 +153,40 @@ DecisionJsonWriter::DecisionJsonWriter(const Policy& policy, const RecordOptions
 
 // A JSON string at p; room for 6 bytes per byte of s, plus the quotes (the longest escape, \u00XX).
 char* DecisionJsonWriter::put_string(char* p, std::string_view s) {
-  const char* const end = s.data() + s.size();
-  if (skip_plain_json(s.data(), end) == end) [[likely]] {
+  const char* const d = s.data();
+  const std::size_t n = s.size();
+  // Ids of 8 to 32 bytes (resident ids, group ids): checked and copied as two overlapping words.
+  if (n >= 8 && n <= 16) {
+    if ((special_json_bytes(d) | special_json_bytes(d + n - 8)) == 0) {
+      std::uint64_t head, tail;
+      std::memcpy(&head, d, 8);
+      std::memcpy(&tail, d + n - 8, 8);
+      *p = '"';
+      std::memcpy(p + 1, &head, 8);
+      std::memcpy(p + 1 + n - 8, &tail, 8);
+      p[n + 1] = '"';
+      return p + n + 2;
+    }
+  }
+#if defined(__SSE2__)
+  else if (n > 16 && n <= 32) {
+    const __m128i head = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d));
+    const __m128i tail = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d + n - 16));
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
+    auto special = [&](__m128i v) {
+      return _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)), _mm_cmplt_epi8(v, space));
+    };
+    if (_mm_movemask_epi8(_mm_or_si128(special(head), special(tail))) == 0) {
+      *p = '"';
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(p + 1), head);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(p + 1 + n - 16), tail);
+      p[n + 1] = '"';
+      return p + n + 2;
+    }
+  }
+#endif
+  const char* const end = d + n;
+  if (skip_plain_json(d, end) == end) [[likely]] {
     *p++ = '"';
     std::memcpy(p, s.data(), s.size());
     p += s.size();

@@ -15,7 +15,10 @@ import sys
 import tempfile
 
 ODD_IDS = ["", "a\"b", "back\\slash", "tab\there", "\u0001ctl", "学号-7", "\u00e9\u00e8", "x" * 300,
-           "370702202001010011", "€", "line\nbreak", "\U0001F600"]
+           "370702202001010011", "€", "line\nbreak", "\U0001F600",
+           # Around the writer's word-sized copies (8-16 and 17-32 bytes), with and without escapes.
+           "d" * 7, "e" * 8, "b" * 16, "c" * 17, "a" * 32, "a" * 33, "q" * 17 + "\"" + "z" * 5, "a" * 31 + "\\",
+           "\u00e9" * 9, "\u00e9" * 4, "x" * 15 + "\u0007", "\u007f" * 20]
 
 
 def run(admit, *args):
