@@ -136,9 +136,9 @@ class Fuser {
     std::vector<vm::Segment*> segments = all_segments(p_);
     segments.push_back(&f.segment);
     const std::uint32_t temp_base = temp_base_, old_end = old_register_count_, fresh_begin = output_end_;
-    vm::optimize(prog_, segments, [=](std::uint32_t r) {
-      return (r >= temp_base && r < old_end) || r >= fresh_begin;
-    });
+    // Only the fused code: the rules' own segments before it were optimized when they were compiled.
+    vm::optimize(
+        prog_, segments, [=](std::uint32_t r) { return (r >= temp_base && r < old_end) || r >= fresh_begin; }, entry);
     f.available = true;
   }
 

@@ -91,10 +91,11 @@ Op invert(Op op) {
 
 }  // namespace
 
-void optimize(Program& program, std::vector<Segment*>& segments, const std::function<bool(std::uint32_t)>& is_temp) {
+void optimize(Program& program, std::vector<Segment*>& segments, const std::function<bool(std::uint32_t)>& is_temp,
+              std::size_t first) {
   auto& code = program.code;
   const std::size_t n = code.size();
-  if (n == 0) return;
+  if (n <= first) return;
 
   // Segment ranges: each segment's code is contiguous and starts at its entry.
   std::vector<std::uint32_t> starts;
@@ -103,7 +104,7 @@ void optimize(Program& program, std::vector<Segment*>& segments, const std::func
   std::sort(starts.begin(), starts.end());
   starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
   std::vector<std::uint32_t> segment_of(n, 0);
-  for (std::size_t i = 0, s = 0; i < n; ++i) {
+  for (std::size_t i = first, s = 0; i < n; ++i) {
     while (s + 1 < starts.size() && starts[s + 1] <= i) ++s;
     segment_of[i] = static_cast<std::uint32_t>(s);
   }
@@ -114,13 +115,14 @@ void optimize(Program& program, std::vector<Segment*>& segments, const std::func
   std::vector<Instr> before;
   for (int round = 0; round < 8; ++round) {
     // A round is a function of the code alone: once one changes nothing, the rest would not either.
-    if (round > 0 && std::equal(code.begin(), code.end(), before.begin(), [](const Instr& x, const Instr& y) {
+    const auto from = code.begin() + static_cast<std::ptrdiff_t>(first);
+    if (round > 0 && std::equal(from, code.end(), before.begin(), [](const Instr& x, const Instr& y) {
           return x.op == y.op && x.unused == y.unused && x.d == y.d && x.a == y.a && x.b == y.b && x.c == y.c;
         }))
       break;
-    before = code;
+    before.assign(from, code.end());
     std::vector<bool> target(n + 1, false);
-    for (std::size_t pc = 0; pc < n; ++pc) {
+    for (std::size_t pc = first; pc < n; ++pc) {
       if (dead(pc) || !is_branch(code[pc].op)) continue;
       std::size_t lands = code[pc].a;  // a removed target: the jump lands on the next live instruction
       while (lands < n && dead(lands)) ++lands;
@@ -130,8 +132,8 @@ void optimize(Program& program, std::vector<Segment*>& segments, const std::func
     // Reads of each temporary within its segment, counted in a hash map: the fused decision is one
     // segment of the whole policy, and sorting its reads every round dominated compile time.
     std::unordered_map<std::uint64_t, std::uint32_t> reads;
-    reads.reserve(n);
-    for (std::size_t pc = 0; pc < n; ++pc) {
+    reads.reserve(n - first);
+    for (std::size_t pc = first; pc < n; ++pc) {
       if (dead(pc)) continue;
       for_each_read(code[pc], [&](std::uint32_t r) {
         if (is_temp(r)) ++reads[(std::uint64_t{segment_of[pc]} << 32) | r];
@@ -155,7 +157,7 @@ void optimize(Program& program, std::vector<Segment*>& segments, const std::func
       code[pc].unused = 1;
     };
 
-    for (std::size_t pc = 0; pc < n; ++pc) {
+    for (std::size_t pc = first; pc < n; ++pc) {
       if (dead(pc)) continue;
       Instr& in = code[pc];
       OperandKinds k = operand_kinds(in.op);
