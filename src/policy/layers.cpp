@@ -200,7 +200,6 @@ void LayerResolver::merge_root(YAML::Node base, const YAML::Node& overlay) {
 void LayerResolver::merge_mapping_keys(YAML::Node base, const YAML::Node& overlay) {
   for (auto it = overlay.begin(); it != overlay.end(); ++it) {
     if (!it->first.IsScalar()) continue;
-    const std::string& name = it->first.Scalar();
     // An existing name is replaced in place, so a replaced let stays before the lets that use it.
     put(base, it->first, it->second);
   }
