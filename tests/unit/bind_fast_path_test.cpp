@@ -9,7 +9,10 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -86,12 +89,15 @@ const admit::Policy& policy(int certificates = 18) {
 using admit_test::Random;
 using admit::internal::TypeKind;
 
-// Everything binding leaves in the applicant, as text (or the error).
+// Everything binding leaves in the applicant, as text (or the error). The record is bound from a
+// buffer of exactly its size, so that reading past its end is caught by sanitizers and valgrind.
 std::string snapshot(admit::Applicant& a, const std::string& json, bool reject) {
   admit::BindError error;
   admit::BindOptions options;
   options.reject_unknown_fields = reject;
-  if (!a.bind_json(json, &error, options))
+  const std::unique_ptr<char[]> exact(new char[json.size() + (json.empty() ? 1 : 0)]);
+  std::memcpy(exact.get(), json.data(), json.size());
+  if (!a.bind_json(std::string_view(exact.get(), json.size()), &error, options))
     return "error [" + error.field + "] " + error.message + " @" + std::to_string(error.offset);
   const auto& s = a.storage();
   const auto& p = *s.policy;
