@@ -63,7 +63,12 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
-std::size_t heap_in_use() { return mallinfo2().uordblks; }
+// Bytes allocated from the heap: small chunks, plus the blocks glibc maps separately (a large
+// vector, such as a population's slots, is one of those and is not in uordblks).
+std::size_t heap_in_use() {
+  const struct mallinfo2 m = mallinfo2();
+  return m.uordblks + m.hblkhd;
+}
 
 struct Population {
   std::shared_ptr<const admit::Policy> policy;

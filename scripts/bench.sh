@@ -10,7 +10,8 @@
 # 3. Instructions per decision under callgrind (noise-free; skipped without valgrind).
 # 4. End to end on a 1-million-record file made by `admit synth`: `admit eval` (-j 1 and -j 2) and
 #    the hand-written simdjson pipeline, applicants/s, their ratio, peak resident memory; the two
-#    outputs are compared byte for byte.
+#    outputs are compared byte for byte. Then the same records bound into one in-memory
+#    ApplicantBatch: its heap bytes and the peak RSS (admit_batch_memory).
 # 5. The semantic analysis time of every rule file in rules/ and examples/county.
 # Everything is also written to build-bench/bench-results.txt.
 #
@@ -45,7 +46,7 @@ echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --
 echo "== build ($build)"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DADMIT_BUILD_BENCHMARKS=ON -DADMIT_BUILD_TESTS=OFF \
   -DADMIT_BUILD_PYTHON=OFF -DADMIT_INSTALL=OFF >/dev/null
-cmake --build "$build" -j "$jobs" --target admit_cli admit_bench admit_simdjson_pipeline | tail -n 1
+cmake --build "$build" -j "$jobs" --target admit_cli admit_bench admit_simdjson_pipeline admit_batch_memory | tail -n 1
 rm -f "$build"/callgrind.*.out
 admit=$build/src/cli/admit
 bench=$build/benchmarks/admit_bench
@@ -115,6 +116,8 @@ else
   exit 1
 fi
 rm -f "$data"/out-*.jsonl
+echo "== the same $count applicants held in memory (ApplicantBatch)"
+"$build/benchmarks/admit_batch_memory" "$policy" "$input"
 
 # The semantic analysis of every rule file (issue #6: under a second each), median of $runs runs.
 echo "== semantic analysis (admit check --analyze), seconds per file, median of $runs runs"
