@@ -415,7 +415,7 @@ ResolvedKey resolve_key(const CompiledPolicy& p, std::string_view path, bool top
   return {KeyKind::unknown, false, UINT32_MAX};
 }
 
-// `"key":` when that is how the key is written without escapes, else empty (see PredictedKey).
+// `"key":` when that is how the key is written without escapes, else empty (see FastKey).
 void set_pattern(std::string& pattern, std::string_view key) {
   pattern.clear();
   if (internal::skip_plain_json(key.data(), key.data() + key.size()) == key.data() + key.size())
@@ -434,16 +434,10 @@ ResolvedKey predict_key(Applicant::Storage& s, std::size_t position, std::string
     const ResolvedKey r = resolve_key(*s.policy, key, true);
     guess.text.assign(key);
     guess.resolved = r;
-    set_pattern(guess.pattern, key);
     return r;
   }
   const ResolvedKey r = resolve_key(*s.policy, key, true);
-  if (position < Applicant::Storage::kPredictedKeys) {
-    auto& added = order.emplace_back();
-    added.text.assign(key);
-    added.resolved = r;
-    set_pattern(added.pattern, key);
-  }
+  if (position < Applicant::Storage::kPredictedKeys) order.push_back({std::string(key), r});
   return r;
 }
 
@@ -768,55 +762,250 @@ class FastJsonBinder {
     skip_ws();
     if (cur_ == end_ || *cur_ != '{') return false;
     ++cur_;
+    if (s_.fast_keys.empty()) s_.fast_keys.emplace_back();  // the record
+    if (!members(kRoot)) return false;
     skip_ws();
-    if (cur_ == end_) return false;
-    if (*cur_ == '}') return at_end();
-    for (std::size_t position = 0;; ++position) {
-      if (*cur_ != '"') return false;
-      ResolvedKey key;
-      if (!read_key(position, key)) return false;  // through the colon
-      if (cur_ == end_) return false;
-      if (maybe_space(*cur_)) {
-        skip_ws();
-        if (cur_ == end_) return false;
-      }
-      if (!member(key)) return false;
-      if (cur_ == end_) return false;
-      char c = *cur_;
-      if (maybe_space(c)) {
-        skip_ws();
-        if (cur_ == end_) return false;
-        c = *cur_;
-      }
-      if (c == '}') return at_end();
-      if (c != ',') return false;
-      ++cur_;
-      if (cur_ == end_) return false;
-      if (maybe_space(*cur_)) {
-        skip_ws();
-        if (cur_ == end_) return false;
-      }
-    }
+    return cur_ == end_;
   }
 
  private:
+  using FastKind = Applicant::Storage::FastKind;
+  using FastKey = Applicant::Storage::FastKey;
+  static constexpr std::uint32_t kRoot = 0;  // the record's entry in Storage::fast_keys
+  static constexpr std::uint32_t kNone = UINT32_MAX;
+
+  // Whitespace (if any) and then not the end of the input.
+  [[gnu::always_inline]] bool more() noexcept {
+    if (cur_ != end_ && maybe_space(*cur_)) skip_ws();
+    return cur_ != end_;
+  }
+
+  // After '{': the members through the closing '}'. object: this object's entry (kRoot: the record).
+  bool members(std::uint32_t object) {
+    if (!more()) return false;
+    if (*cur_ == '}') {
+      ++cur_;
+      return true;
+    }
+    for (std::uint32_t previous = kNone;;) {
+      if (*cur_ != '"') return false;
+      const std::uint32_t key = read_key(object, previous, kNone);  // through the colon
+      if (key == kNone || !more()) return false;
+      previous = key;
+      const FastKey& entry = s_.fast_keys[key];
+      if (!member(entry.kind, entry.index, key)) return false;
+      if (!more()) return false;
+      if (*cur_ == '}') {
+        ++cur_;
+        return true;
+      }
+      if (*cur_ != ',') return false;
+      ++cur_;
+      if (!more()) return false;
+    }
+  }
+
+  // At '"': the key and its colon, in object `object` after the key `previous` (kNone: the first).
+  // Returns its entry in Storage::fast_keys: the key that followed `previous` last time when it is
+  // written the same way, else one of the object's keys seen before, else a new entry. kNone: for
+  // the general path. list: the list whose record this is, or kNone.
+  [[gnu::always_inline]] std::uint32_t read_key(std::uint32_t object, std::uint32_t previous, std::uint32_t list) {
+    auto& keys = s_.fast_keys;
+    std::uint32_t& guess = previous == kNone ? keys[object].first : keys[previous].next;
+    if (guess != kNone) {
+      const std::string& pattern = keys[guess].pattern;
+      const std::size_t n = pattern.size();
+      if (n != 0 && static_cast<std::size_t>(end_ - cur_) >= n && same_bytes(cur_, pattern.data(), n)) [[likely]] {
+        cur_ += n;
+        return guess;
+      }
+    }
+    const std::uint32_t entry = find_key(object, list);
+    if (entry != kNone) (previous == kNone ? keys[object].first : keys[previous].next) = entry;  // keys may have grown
+    return entry;
+  }
+
+  // read_key when the guess does not hold.
+  [[gnu::noinline]] std::uint32_t find_key(std::uint32_t object, std::uint32_t list) {
+    auto& keys = s_.fast_keys;
+    const auto available = static_cast<std::size_t>(end_ - cur_);
+    for (const std::uint32_t member : keys[object].members) {
+      const std::string& pattern = keys[member].pattern;
+      if (!pattern.empty() && pattern.size() <= available && same_bytes(cur_, pattern.data(), pattern.size())) {
+        cur_ += pattern.size();
+        return member;
+      }
+    }
+    const char* const content = cur_ + 1;
+    const char* const q = internal::skip_plain_json(content, end_);
+    if (q == end_ || *q != '"') return kNone;  // escapes, non-ASCII, control characters: the general path
+    if (static_cast<std::size_t>(q - content) > JsonReader::Limits{}.max_string_bytes) return kNone;
+    const std::string_view key(content, static_cast<std::size_t>(q - content));
+    cur_ = q + 1;
+    skip_ws();
+    if (cur_ == end_ || *cur_ != ':') return kNone;
+    ++cur_;
+    for (const std::uint32_t member : keys[object].members)  // known, with whitespace before the colon
+      if (keys[member].text == key) return member;
+    if (keys.size() >= Applicant::Storage::kFastKeys) return kNone;
+    const auto entry = static_cast<std::uint32_t>(keys.size());
+    keys.emplace_back();
+    keys[object].members.push_back(entry);
+    keys[entry].text.assign(key);
+    set_pattern(keys[entry].pattern, key);
+    resolve(entry, key, object, list);
+    return entry;
+  }
+
+  // What key means in its place, as the general path would take it (JsonBinder: member, list).
+  void resolve(std::uint32_t entry_index, std::string_view key, std::uint32_t object, std::uint32_t list) {
+    FastKey& entry = s_.fast_keys[entry_index];
+    entry.path.clear();
+    entry.index = kNone;
+    if (list != kNone) {
+      const ListDef& def = p_.lists[list];
+      entry.index = find_small(def.fields, key, [](const FactDef& field) -> std::string_view { return field.path; }, [&] {
+        auto it = def.field_index.find(key);
+        return it == def.field_index.end() ? UINT32_MAX : it->second;
+      });
+      entry.kind = entry.index == kNone ? FastKind::skip : FastKind::field;
+      return;
+    }
+    std::string_view path = key;
+    if (object != kRoot) {
+      std::string& scratch = s_.fast_key_path;
+      scratch.assign(s_.fast_keys[object].path).append(1, '.').append(key);
+      path = scratch;
+    }
+    const ResolvedKey r = resolve_key(p_, path, object == kRoot);
+    entry.index = r.index;
+    switch (r.kind) {
+      case KeyKind::verified: entry.kind = FastKind::verified; return;
+      case KeyKind::submitted: entry.kind = FastKind::submitted; return;
+      case KeyKind::fact: entry.kind = FastKind::fact; return;
+      case KeyKind::list: entry.kind = FastKind::list; return;
+      case KeyKind::id: entry.kind = FastKind::id; return;
+      case KeyKind::context_value: entry.kind = FastKind::general; return;
+      case KeyKind::unknown:
+        if (has_fact_prefix(path)) {
+          entry.kind = FastKind::object;
+          entry.path.assign(path);
+        } else {
+          entry.kind = FastKind::skip;
+        }
+        return;
+    }
+    entry.kind = FastKind::general;
+  }
+
+  // Some fact or list path starts with `path.` (JsonBinder::has_prefix).
+  bool has_fact_prefix(std::string_view path) const {
+    auto starts = [&](const std::string& name) {
+      return name.size() > path.size() && name[path.size()] == '.' && name.compare(0, path.size(), path) == 0;
+    };
+    for (const auto& [name, index] : p_.fact_by_path)
+      if (starts(name)) return true;
+    for (const auto& [name, index] : p_.list_by_path)
+      if (starts(name)) return true;
+    return false;
+  }
+
+  [[gnu::always_inline]] bool member(FastKind kind, std::uint32_t index, std::uint32_t key) {
+    switch (kind) {
+      case FastKind::fact: {
+        const FactDef& f = p_.facts[index];
+        if (s_.present[f.slot]) return false;  // given twice
+        return scalar(f);
+      }
+      case FastKind::verified: return certificates(s_.verified);
+      case FastKind::submitted: return certificates(s_.submitted);
+      case FastKind::id: {
+        std::string_view text;
+        if (*cur_ != '"' || !plain_string(text)) return false;
+        applicant_.set_id(text);
+        return index == kNone || text_value(p_.facts[index], text);
+      }
+      case FastKind::list: return records(index, key);
+      case FastKind::object:
+        if (*cur_ == '{') {
+          ++cur_;
+          return members(key);
+        }
+        return !reject_unknown_ && skip_value();
+      case FastKind::skip: return !reject_unknown_ && skip_value();
+      case FastKind::field:
+      case FastKind::general: return false;
+    }
+    return false;
+  }
+
+  // The records of list fact l (JsonBinder::list): null, or an array of flat objects.
+  [[gnu::noinline]] bool records(std::uint32_t l, std::uint32_t key) {
+    if (*cur_ == 'n') return literal("null", 4);
+    if (*cur_ != '[') return false;
+    auto& view = s_.lists[l];
+    if (view.count != 0) return false;  // given twice
+    const ListDef& def = p_.lists[l];
+    ++cur_;
+    if (!more()) return false;
+    if (*cur_ == ']') {
+      ++cur_;
+      return true;
+    }
+    for (;;) {
+      if (*cur_ != '{' || view.count >= def.max_items) return false;
+      const std::uint32_t record = view.count++;
+      ++cur_;
+      if (!more()) return false;
+      if (*cur_ == '}') {
+        ++cur_;
+      } else {
+        for (std::uint32_t previous = kNone;;) {
+          if (*cur_ != '"') return false;
+          const std::uint32_t field = read_key(key, previous, l);
+          if (field == kNone || !more()) return false;
+          previous = field;
+          const FastKey& entry = s_.fast_keys[field];
+          if (entry.kind == FastKind::skip) {
+            if (reject_unknown_ || !skip_value()) return false;
+          } else {
+            const FactDef& f = def.fields[entry.index];
+            if (s_.record_present[l][static_cast<std::size_t>(record) * def.fields.size() + f.slot]) return false;
+            list_ = l;
+            record_ = record;
+            if (!scalar<true>(f)) return false;
+          }
+          if (!more()) return false;
+          if (*cur_ == '}') {
+            ++cur_;
+            break;
+          }
+          if (*cur_ != ',') return false;
+          ++cur_;
+          if (!more()) return false;
+        }
+      }
+      if (!more()) return false;
+      if (*cur_ == ']') {
+        ++cur_;
+        return true;
+      }
+      if (*cur_ != ',') return false;
+      ++cur_;
+      if (!more()) return false;
+    }
+  }
+
   static bool is_digit(char c) noexcept { return static_cast<unsigned char>(c - '0') < 10; }
 
   // Every byte that may start or follow a token is above ' ': one comparison when there is no
   // whitespace.
   static bool maybe_space(char c) noexcept { return static_cast<unsigned char>(c) <= ' '; }
 
-  void skip_ws() noexcept {
+  [[gnu::noinline]] void skip_ws() noexcept {
     while (cur_ != end_ && static_cast<unsigned char>(*cur_) <= ' ' &&
            (*cur_ == ' ' || *cur_ == '\n' || *cur_ == '\r' || *cur_ == '\t'))
       ++cur_;
-  }
-
-  // After the closing '}' (at cur_): only whitespace may follow.
-  bool at_end() noexcept {
-    ++cur_;
-    skip_ws();
-    return cur_ == end_;
   }
 
   // At '"': a string without escapes or control characters, valid UTF-8; its content is its value.
@@ -837,31 +1026,6 @@ class FastJsonBinder {
     if (size > JsonReader::Limits{}.max_string_bytes) return false;
     text = {content, size};
     cur_ = q + 1;
-    return true;
-  }
-
-  // At '"': the key and its colon, first compared with the previous record's key at this
-  // position as it is written without escapes (`"key":`, see PredictedKey::pattern).
-  bool read_key(std::size_t position, ResolvedKey& key) {
-    auto& order = s_.key_order;
-    if (position < order.size()) {
-      const auto& guess = order[position];
-      const std::size_t n = guess.pattern.size();
-      if (n != 0 && static_cast<std::size_t>(end_ - cur_) >= n && same_bytes(cur_, guess.pattern.data(), n)) [[likely]] {
-        key = guess.resolved;
-        cur_ += n;
-        return true;
-      }
-    }
-    const char* const content = cur_ + 1;
-    const char* const q = internal::skip_plain_json(content, end_);
-    if (q == end_ || *q != '"') return false;  // escapes, non-ASCII, control characters: the general path
-    if (static_cast<std::size_t>(q - content) > JsonReader::Limits{}.max_string_bytes) return false;
-    key = predict_key(s_, position, std::string_view(content, static_cast<std::size_t>(q - content)));
-    cur_ = q + 1;
-    skip_ws();
-    if (cur_ == end_ || *cur_ != ':') return false;
-    ++cur_;
     return true;
   }
 
@@ -889,28 +1053,6 @@ class FastJsonBinder {
     return true;
   }
 
-  bool member(const ResolvedKey& key) {
-    switch (key.kind) {
-      case KeyKind::fact: {
-        const FactDef& f = p_.facts[key.index];
-        if (s_.present[f.slot]) return false;  // given twice
-        return scalar(f);
-      }
-      case KeyKind::verified: return certificates(s_.verified);
-      case KeyKind::submitted: return certificates(s_.submitted);
-      case KeyKind::id: {
-        std::string_view text;
-        if (*cur_ != '"' || !plain_string(text)) return false;
-        applicant_.set_id(text);
-        return key.index == UINT32_MAX || text_value(p_.facts[key.index], text);
-      }
-      case KeyKind::unknown: return !reject_unknown_ && skip_scalar();
-      case KeyKind::list:
-      case KeyKind::context_value: return false;
-    }
-    return false;
-  }
-
   // At '"': the index of the pattern written there (then skipped), or UINT32_MAX.
   std::uint32_t match(const std::vector<std::string>& patterns) noexcept {
     const auto available = static_cast<std::size_t>(end_ - cur_);
@@ -924,20 +1066,22 @@ class FastJsonBinder {
     return UINT32_MAX;
   }
 
-  bool scalar(const FactDef& f) {
+  // InList: the value is for the field of record record_ of list list_, else for a top-level slot.
+  template <bool InList = false>
+  [[gnu::always_inline]] bool scalar(const FactDef& f) {
     const char c = *cur_;
     if (c == '"' && f.type.kind == TypeKind::enumeration) {
-      if (const std::uint32_t value = match(s_.enum_patterns[f.type.id]); value != UINT32_MAX) return store(f, value);
+      if (const std::uint32_t value = match(s_.enum_patterns[f.type.id]); value != UINT32_MAX) return store<InList>(f, value);
     }
     if (c == '"') {
       std::string_view text;
-      return plain_string(text) && text_value(f, text);
+      return plain_string(text) && text_value<InList>(f, text);
     }
     if (c == 'n') return literal("null", 4);  // absent: the default applies, or finish() reports it
     switch (f.type.kind) {
       case TypeKind::boolean:
-        if (c == 't' && literal("true", 4)) return store(f, 1);
-        if (c == 'f' && literal("false", 5)) return store(f, 0);
+        if (c == 't' && literal("true", 4)) return store<InList>(f, 1);
+        if (c == 'f' && literal("false", 5)) return store<InList>(f, 0);
         return false;
       case TypeKind::integer: {
         const char* q = cur_;
@@ -952,19 +1096,20 @@ class FastJsonBinder {
             if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, *q - '0', &v)) return false;
         }
         cur_ = q;
-        return store(f, negative ? -v : v);
+        return store<InList>(f, negative ? -v : v);
       }
       case TypeKind::decimal: {
         std::string_view text;
         if (!number(text)) return false;
         const auto d = Decimal::parse(text);
-        return d && store(f, d->units());
+        return d && store<InList>(f, d->units());
       }
       default: return false;
     }
   }
 
   // A string value for fact f.
+  template <bool InList = false>
   bool text_value(const FactDef& f, std::string_view text) {
     switch (f.type.kind) {
       case TypeKind::date: {
@@ -975,7 +1120,7 @@ class FastJsonBinder {
           if (!is_digit(t[i])) return false;
         const int year = (t[0] - '0') * 1000 + (t[1] - '0') * 100 + (t[2] - '0') * 10 + (t[3] - '0');
         const auto d = Date::from_ymd(year, (t[5] - '0') * 10 + (t[6] - '0'), (t[8] - '0') * 10 + (t[9] - '0'));
-        return d && store(f, d->days());
+        return d && store<InList>(f, d->days());
       }
       case TypeKind::enumeration: {
         const auto& e = p_.enums[f.type.id];
@@ -984,15 +1129,20 @@ class FastJsonBinder {
                                                  auto it = e.index.find(text);
                                                  return it == e.index.end() ? UINT32_MAX : it->second;
                                                });
-        return value != UINT32_MAX && store(f, value);
+        return value != UINT32_MAX && store<InList>(f, value);
       }
-      case TypeKind::string: s_.set_string(f.slot, f.string_index, text); return true;
+      case TypeKind::string:
+        if constexpr (InList) s_.set_field_string(list_, record_, f, text);
+        else s_.set_string(f.slot, f.string_index, text);
+        return true;
       default: return false;
     }
   }
 
+  template <bool InList = false>
   bool store(const FactDef& f, std::int64_t value) noexcept {
-    s_.set(f.slot, value);
+    if constexpr (InList) s_.set_field(list_, record_, f.slot, value);
+    else s_.set(f.slot, value);
     return true;
   }
 
@@ -1033,8 +1183,38 @@ class FastJsonBinder {
     }
   }
 
-  // The value of a key the policy does not know, when it is a scalar (objects may hold nested
-  // facts, and arrays are left to the general path).
+  // The value of a key the policy does not know: validated like the general reader does, then
+  // ignored. Strings with escapes and values nested deeper than kSkipDepth go to the general path.
+  static constexpr int kSkipDepth = 32;
+  [[gnu::noinline]] bool skip_value(int depth = 0) noexcept {
+    const char open = *cur_;
+    if (open != '{' && open != '[') return skip_scalar();
+    if (depth >= kSkipDepth) return false;
+    const char close = open == '{' ? '}' : ']';
+    ++cur_;
+    if (!more()) return false;
+    if (*cur_ == close) {
+      ++cur_;
+      return true;
+    }
+    for (;;) {
+      if (open == '{') {
+        std::string_view key;
+        if (*cur_ != '"' || !plain_string(key) || !more() || *cur_ != ':') return false;
+        ++cur_;
+        if (!more()) return false;
+      }
+      if (!skip_value(depth + 1) || !more()) return false;
+      if (*cur_ == close) {
+        ++cur_;
+        return true;
+      }
+      if (*cur_ != ',') return false;
+      ++cur_;
+      if (!more()) return false;
+    }
+  }
+
   bool skip_scalar() noexcept {
     const char c = *cur_;
     if (c == '"') {
@@ -1061,6 +1241,8 @@ class FastJsonBinder {
   const char* cur_;
   const char* const end_;
   bool reject_unknown_;
+  std::uint32_t list_ = kNone;    // while reading a list record's field: the list and record
+  std::uint32_t record_ = 0;
 };
 
 }  // namespace

@@ -100,15 +100,33 @@ struct Applicant::Storage {
   struct PredictedKey {
     std::string text;
     ResolvedKey resolved;
-    // `"text":` when text has only printable ASCII other than '"' and '\\' (then that is how the
-    // key and its colon are written without escapes), else empty: what the fast path compares.
-    std::string pattern;
   };
   static constexpr std::size_t kPredictedKeys = 64;
   std::vector<PredictedKey> key_order;
-  // bind_json first tries a reader specialised for flat records (src/policy/applicant.cpp), which
-  // hands anything unusual to the general reader; false: the general reader only (tests compare).
+  // bind_json first tries a reader specialised for records as producers write them
+  // (src/policy/applicant.cpp, FastJsonBinder), which hands anything unusual to the general
+  // reader; false: the general reader only (tests compare).
   bool json_fast_path = true;
+  // What the keys of records mean, learnt as they come: one entry per key seen in each object (the
+  // record, a nested object, the records of a list), which never changes meaning (it depends only
+  // on the policy, the enclosing object and the text). Keys are predicted in the order last seen:
+  // each entry remembers the entry that followed it (and an object the one that came first); a
+  // key that is not the guess is looked for among its object's known keys before it is resolved.
+  // fast_keys[0] is the record itself.
+  enum class FastKind : std::uint8_t { fact, list, object, verified, submitted, id, field, skip, general };
+  struct FastKey {
+    std::string text;                     // the key
+    std::string pattern;                  // `"key":` as written without escapes; empty: never matches
+    std::string path;                     // object: the dotted path its members' paths start with
+    FastKind kind = FastKind::general;    // skip: unknown (the value is skipped); general: the general path only
+    std::uint32_t index = UINT32_MAX;     // fact, list or field index; id: the `id` fact or UINT32_MAX
+    std::uint32_t next = UINT32_MAX;      // the entry of the key that followed this one last time
+    std::uint32_t first = UINT32_MAX;     // object or list: the entry of its first key last time
+    std::vector<std::uint32_t> members;   // object or list: the entries of every key seen in it
+  };
+  static constexpr std::size_t kFastKeys = 4096;
+  std::vector<FastKey> fast_keys;
+  std::string fast_key_path;  // scratch: a nested key's dotted path while it is resolved
   std::uint64_t json_fast_records = 0;  // records the fast path read to the end (for tests)
 };
 

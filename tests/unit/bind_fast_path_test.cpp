@@ -40,6 +40,7 @@ facts:
   school: {type: string, default: ""}
   hukou:
     moved_in: {type: date, default: 2000-01-01}
+    kind: {type: enum, values: [family, collective], default: family}
   properties:
     type: list
     max_items: 3
@@ -49,6 +50,8 @@ facts:
       address: {type: string, default: ""}
 context:
   cutoff: {type: date, default: 2026-08-31}
+  campus:
+    level: {type: int, default: 1}
 @CERTIFICATES@groups:
   - id: local
     when: zone == in_zone and birth_date < cutoff
@@ -161,12 +164,45 @@ std::vector<std::string> members(Random& r, int certificate_count) {
     often(R"("school":"x")", {R"("school":"学校")", R"("school":"a\"b")", R"("school":"tab\there")", "\"school\":\"raw\ttab\"",
                               "\"school\":\"bad\xc3(\"", "\"school\":\"overlong\xc0\xaf\"", R"("school":"\ud83d\ude00")",
                               R"("school":5)", R"("school":"")"});
-  if (r.below(3) == 0) m.push_back(R"("hukou":{"moved_in":"2005-05-05"})");
-  if (r.below(3) == 0) m.push_back(R"("hukou.moved_in":"2011-01-01")");
   if (r.below(3) == 0)
-    m.push_back(pick(r, {R"("properties":[{"share":0.5,"owner":"father"},{"owner":"mother","share":0.25,"address":"a"}])",
-                         R"("properties":[])", R"("properties":null)", R"("properties":[1])",
-                         R"("properties":[{"share":1,"share":2}])"}));
+    often(R"("hukou":{"moved_in":"2005-05-05","kind":"family"})",
+          {R"("hukou":{"kind":"collective","moved_in":"2005-05-05"})", R"("hukou":{})", R"("hukou":{"moved_in":null})",
+           R"("hukou":{"unknown":1,"moved_in":"2001-02-03"})", R"("hukou":{"deep":{"x":[1,{"y":null}]},"kind":"family"})",
+           R"("hukou":{"moved_in":"2001-01-01","moved_in":"2002-01-01"})", R"("hukou":5)", R"("hukou":[1])", R"("hukou":null)",
+           R"("hukou":{"moved_in":"bad"})", R"("hukou":{"moved_in":"2003-03-03"})", R"("hukou":{"kind":"nomad"})",
+           R"("hukou":{"kind":"family",})", R"("hukou":{"kind" "family"})", R"("hukou":{"kind":"family"}})"});
+  if (r.below(3) == 0) m.push_back(R"("hukou.moved_in":"2011-01-01")");
+  if (r.below(8) == 0) m.push_back(pick(r, {R"("campus":{"level":3})", R"("campus":{"other":3})", R"("campus.level":2)"}));
+  if (r.below(2)) {
+    // A list of records: 0 to 4 of them (max_items is 3), fields in any order, sometimes a mistake.
+    auto field = [&](int k) -> std::string {
+      switch (k) {
+        case 0: return std::string(R"("owner":")") + (r.below(2) ? "father" : "mother") + "\"";
+        case 1: return R"("share":)" + std::to_string(r.below(4)) + "." + std::to_string(r.below(100));
+        default: return R"("address":"a)" + std::to_string(r.below(10)) + "\"";
+      }
+    };
+    std::string list = "[";
+    const int records = r.below(5);
+    for (int i = 0; i < records; ++i) {
+      std::vector<std::string> fields;
+      for (int k = 0; k < 3; ++k)
+        if (k < 2 || r.below(2)) fields.push_back(field(k));
+      if (r.below(4) == 0) std::swap(fields[0], fields[1]);
+      if (r.below(10) == 0)
+        fields.push_back(pick(r, {R"("colour":"red")", R"("colour":{"a":[1]})", R"("share":1)", R"("owner":"uncle")",
+                                  R"("share":"1")", R"("owner":null)", R"("address":"b")", R"("share":1e2)"}));
+      if (r.below(20) == 0) fields.clear();
+      std::string record = "{";
+      for (std::size_t k = 0; k < fields.size(); ++k) record += (k ? "," : "") + fields[k];
+      record += "}";
+      if (r.below(30) == 0) record = pick(r, {"1", "null", "[]", "\"x\""});
+      list += (i ? "," : "") + record;
+    }
+    list += r.below(30) == 0 ? ",]" : "]";
+    m.push_back(R"("properties":)" + (r.below(20) == 0 ? std::string(pick(r, {"null", "{}", "5"})) : list));
+  }
+  if (r.below(20) == 0) m.push_back(R"("properties":[])");  // maybe given twice
   auto certificate_list = [&] {
     std::string s = "[";
     const int n = r.below(4);
@@ -183,7 +219,11 @@ std::vector<std::string> members(Random& r, int certificate_count) {
          R"("verified":["c1",])", R"("verified":[,"c1"])", R"("verified":["c1""c2"])", R"("verified":{})"});
   if (r.below(2)) often(R"("submitted":)" + certificate_list(), {R"("submitted":["c1","c1"])", R"("submitted":[null])"});
   if (r.below(4) == 0)
-    m.push_back(pick(r, {R"("unknown_key":{"x":[1,2]})", R"("unknown":1)", R"("unknown":-1.5e-3)", R"("unknown":"text")",
+    m.push_back(pick(r, {R"("unknown_key":{"x":[1,2]})", R"("unknown":{"a":[{"b":[[]]},"x",1.5e3,true,null,-0.5]})",
+                         R"("unknown":{"a":[1,]})", R"("unknown":{"a":{"b"}})", R"("unknown":[1 2])", R"("unknown":[01])",
+                         R"("unknown":{"é":"è"})", R"("unknown":{"é":"ü"})", R"("unknown":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]])",
+                         R"("unknown":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]])",
+                         R"("unknown":{"x":1}})", R"("unknown":{}, )", R"("unknown":1,)", R"("unknown":-1.5e-3)", R"("unknown":"text")",
                          R"("unknown":null)", R"("unknown":true)", R"("unknown":[1,2])", R"("unknown":"esc\n")", R"("unknown":1e)",
                          R"("unknown":1.5E+)", R"("unknown":"\u00e9")", R"("unknown":false)", R"("unknown":+1)"}));
   if (r.below(5) == 0) m.push_back(R"("zon\u0065":"outside")");       // an escaped key: `zone`
