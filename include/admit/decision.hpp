@@ -175,7 +175,19 @@ class Decision {
   PointsLines breakdown() const noexcept;
 
   /// Certificates the group requires, in the policy's order, each with its status.
-  RequiredCertificates certificates() const noexcept;
+  RequiredCertificates certificates() const noexcept {
+    RequiredCertificates list;
+    if (certificate_bits_) {
+      list.count_ = static_cast<std::size_t>(std::popcount(required_bits_));
+      list.required_ = required_bits_;
+      list.verified_ = verified_bits_;
+      list.submitted_ = submitted_bits_;
+    } else {
+      list.count_ = certificates_count_;
+      list.items_ = certificates_.data();
+    }
+    return list;
+  }
   std::size_t missing_count() const noexcept;
   /// Ids of the missing certificates, in requirement order (allocates; the CLI and bindings use it).
   std::vector<std::string> missing_ids() const;

@@ -546,20 +546,6 @@ PointsLines Decision::breakdown() const noexcept {
   return lines;
 }
 
-RequiredCertificates Decision::certificates() const noexcept {
-  RequiredCertificates list;
-  list.count_ = certificates_count_;
-  if (certificate_bits_) {
-    list.count_ = static_cast<std::size_t>(std::popcount(required_bits_));
-    list.required_ = required_bits_;
-    list.verified_ = verified_bits_;
-    list.submitted_ = submitted_bits_;
-  } else {
-    list.items_ = certificates_.data();
-  }
-  return list;
-}
-
 std::size_t Decision::missing_count() const noexcept {
   if (certificate_bits_) return static_cast<std::size_t>(std::popcount(required_bits_ & ~(verified_bits_ | submitted_bits_)));
   std::size_t n = 0;
