@@ -3,7 +3,10 @@
 
 #include "admit/applicant_batch.hpp"
 
+#include <algorithm>
+#include <cstring>
 #include <deque>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,9 +27,22 @@ ApplicantBatch::Impl::Impl(const Policy& p) : policy(&p), scratch(p) {
   stride = slot_count + 2 * words;
 }
 
+std::string_view ApplicantBatch::Impl::keep_text(std::string_view s) {
+  if (s.empty()) return {};
+  if (text_capacity - text_used < s.size()) {
+    constexpr std::size_t kChunk = 64 * 1024;
+    text_capacity = std::max(kChunk, s.size());
+    text_chunks.push_back(std::make_unique_for_overwrite<char[]>(text_capacity));
+    text_used = 0;
+  }
+  char* at = text_chunks.back().get() + text_used;
+  std::memcpy(at, s.data(), s.size());
+  text_used += s.size();
+  return {at, s.size()};
+}
+
 std::int64_t ApplicantBatch::Impl::keep_string(std::string_view s) {
-  strings.emplace_back(s);
-  views.emplace_back(strings.back());
+  views.push_back(keep_text(s));
   return vm::slot_of(&views.back());
 }
 
@@ -51,7 +67,7 @@ void ApplicantBatch::Impl::append(const Applicant& a) {
     lists.push_back(vm::ListView{copy.data(), source.count, source.stride});
     row[l.slot] = vm::slot_of(&lists.back());
   }
-  ids.emplace_back(a.id());
+  ids.push_back(keep_text(a.id()));
 }
 
 ApplicantBatch::ApplicantBatch(const Policy& policy) : impl_(std::make_unique<Impl>(policy)) {}
@@ -75,7 +91,8 @@ void ApplicantBatch::reserve(std::size_t applicants) {
 }
 void ApplicantBatch::clear() noexcept {
   impl_->hot.clear();
-  impl_->strings.clear();
+  impl_->text_chunks.clear();
+  impl_->text_used = impl_->text_capacity = 0;
   impl_->views.clear();
   impl_->records.clear();
   impl_->lists.clear();

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -143,15 +144,21 @@ struct ApplicantBatch::Impl {
   std::int64_t keep_string(std::string_view s);
   void append(const Applicant& a);
 
+  // Keeps a copy of a text and returns a view of it that stays valid as the batch grows: texts are
+  // packed into chunks that never move (a std::string per text cost 64 bytes and a heap block for
+  // an 18-byte resident ID).
+  std::string_view keep_text(std::string_view s);
+
   const Policy* policy;
   Applicant scratch;
   std::size_t slot_count = 0, words = 0, stride = 0;
   std::vector<std::int64_t> hot;
-  std::deque<std::string> strings;          // deques: addresses stay valid as the batch grows
-  std::deque<std::string_view> views;
+  std::vector<std::unique_ptr<char[]>> text_chunks;
+  std::size_t text_used = 0, text_capacity = 0;  // in the last chunk
+  std::deque<std::string_view> views;       // deques: addresses stay valid as the batch grows
   std::deque<std::vector<std::int64_t>> records;
   std::deque<internal::vm::ListView> lists;
-  std::vector<std::string> ids;
+  std::vector<std::string_view> ids;
 };
 
 inline ApplicantView batch_view(const ApplicantBatch& batch, std::size_t index) noexcept { return batch.impl().view(index); }
