@@ -97,7 +97,7 @@ if [[ ${ADMIT_SKIP_ASAN:-0} != 1 ]]; then
   # still run, and the release pass runs the sweep).
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    run_ctest "$asan_dir" "$asan_dir/ctest.log" -LE install -E '^(allocation|analysis\.cli\.rules_are_sound)$' || status=1
+    run_ctest "$asan_dir" "$asan_dir/ctest.log" -LE install -E '^(allocation|allocation\.native|analysis\.cli\.rules_are_sound)$' || status=1
   echo "== ASan + UBSan tests took $(elapsed "$t")"
 fi
 

@@ -51,15 +51,22 @@ TEST_CASE("evaluation allocates nothing once warm", "[allocation]") {
 
   g_allocations = 0;
   g_counting = true;
-  std::size_t groups = 0;
+  std::size_t groups = 0, lines = 0, statuses = 0;
   for (int round = 0; round < 1000; ++round)
     for (const auto& a : applicants) {
       policy.evaluate(*a, decision);
       groups += decision.group_id().size();
+      // Reading the answer allocates nothing either: the views decode in place.
+      for (const admit::PointsLine& line : decision.breakdown()) lines += line.applied;
+      for (const admit::RequiredCertificate& c : decision.certificates())
+        statuses += c.status == admit::CertificateStatus::missing;
+      statuses += decision.missing_count();
     }
   g_counting = false;
   CHECK(g_allocations.load() == 0);
   CHECK(groups > 0);
+  CHECK(lines > 0);
+  CHECK(statuses > 0);
 
   // Binding a flat record into a warm Applicant allocates nothing either (keys are looked up as views).
   admit::Applicant warm(policy);
