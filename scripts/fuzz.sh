@@ -10,7 +10,7 @@ seconds=${1:-60}
 build=build-fuzz
 flags="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
 cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=Debug \
-  -DCMAKE_CXX_FLAGS="$flags" -DADMIT_FUZZ=ON -DADMIT_BUILD_CLI=OFF -DADMIT_BUILD_PYTHON=OFF -DADMIT_INSTALL=OFF >/dev/null
+  -DCMAKE_CXX_FLAGS="$flags" -DADMIT_FUZZ=ON -DADMIT_BUILD_TESTS=ON -DADMIT_BUILD_CLI=OFF -DADMIT_BUILD_PYTHON=OFF -DADMIT_INSTALL=OFF >/dev/null
 cmake --build "$build" --target fuzz_policy fuzz_bind
 seeds=$(mktemp -d)
 trap 'rm -rf "$seeds"' EXIT

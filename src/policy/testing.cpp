@@ -104,7 +104,8 @@ TestCaseResult run_test_case(const Policy& policy, const PolicyTest& test, Conte
     problems.push_back(fmt::format("points: expected {}, got {}", test.points->to_string(), decision.points().to_string()));
   const auto& items = policy.points_items();
   for (const auto& [id, expected] : test.breakdown) {
-    const auto item = std::find_if(items.begin(), items.end(), [&](const PointsItemInfo& i) { return i.id == id; });
+    // (a named copy: clang before 16 cannot capture a structured binding)
+    const auto item = std::find_if(items.begin(), items.end(), [&item_id = id](const PointsItemInfo& i) { return i.id == item_id; });
     if (item == items.end()) {
       problems.push_back(fmt::format("breakdown.{}: no such points item", id));
       continue;
