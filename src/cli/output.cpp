@@ -188,8 +188,8 @@ char* DecisionJsonWriter::put_string(char* p, std::string_view s) {
   const char* const end = d + n;
   if (skip_plain_json(d, end) == end) [[likely]] {
     *p++ = '"';
-    std::memcpy(p, s.data(), s.size());
-    p += s.size();
+    if (n != 0) std::memcpy(p, d, n);  // (an empty view may have no data pointer)
+    p += n;
     *p++ = '"';
     return p;
   }

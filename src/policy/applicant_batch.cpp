@@ -28,7 +28,8 @@ ApplicantBatch::Impl::Impl(const Policy& p) : policy(&p), scratch(p) {
 }
 
 std::string_view ApplicantBatch::Impl::keep_text(std::string_view s) {
-  if (s.empty()) return {};
+  static constexpr char kEmpty[] = "";
+  if (s.empty()) return {kEmpty, 0};  // never a null pointer: callers may pass it to memcpy
   if (text_capacity - text_used < s.size()) {
     constexpr std::size_t kChunk = 64 * 1024;
     text_capacity = std::max(kChunk, s.size());
