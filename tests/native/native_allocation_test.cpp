@@ -5,9 +5,6 @@
 #define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
 #include <string>
 #include <utility>
 
@@ -21,22 +18,12 @@
 #include "admit/testing.hpp"
 #include "benchmark_county_native.hpp"
 #include "kuiwen_2022_native.hpp"
+#include "support/counting_allocator.hpp"
 
 namespace {
-std::atomic<long> g_allocations{0};
-std::atomic<bool> g_counting{false};
+auto& g_allocations = admit_test::allocations::count;
+auto& g_counting = admit_test::allocations::counting;
 }  // namespace
-
-void* operator new(std::size_t size) {
-  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size ? size : 1)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) { return ::operator new(size); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
 TEST_CASE("native evaluation allocates nothing once warm, reading the answer included", "[allocation]") {
   // The benchmark county (certificates as bits only) and Kuiwen 2022 (lists, substitutes: a missing
