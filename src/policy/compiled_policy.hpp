@@ -130,7 +130,6 @@ struct FusedDecision {
                                  // (with certificate_bits: bit c when it applies to certificate c)
   std::vector<std::uint32_t> applied;  // per points item: 1 when its `when` holds (UINT32_MAX: no `when`)
   std::vector<std::uint32_t> raw;      // per points item: value in decimal units before the cap
-  std::vector<std::uint32_t> conditional_items;  // the items with a `when` (raw and applied registers are consecutive)
   std::vector<std::int64_t> caps;      // per points item: the cap in decimal units (INT64_MAX: none)
   std::uint64_t fingerprint = 0;       // of the fused code and the fact layout (native code must match)
   // Certificates as bit sets: when every group's requirements name distinct certificates below 64

@@ -53,13 +53,12 @@ class Fuser {
     f.failed = fresh();
     f.group = fresh();
     f.requirements = fresh();
-    // Consecutive registers: evaluation reads the raw values, and the flags of the items with a
-    // `when`, as two arrays (as it does native code's outputs).
+    // Consecutive registers for the raw values: evaluation sums them as one array (as it does
+    // native code's outputs); Decision::breakdown() finds each item's `when` flag through `applied`.
     for (std::size_t i = 0; i < p_.points_items.size(); ++i) f.raw.push_back(fresh());
     for (std::uint32_t i = 0; i < p_.points_items.size(); ++i) {
       const bool conditional = p_.points_items[i].condition.has_value();
       f.applied.push_back(conditional ? fresh() : UINT32_MAX);  // unconditional items always apply
-      if (conditional) f.conditional_items.push_back(i);
     }
     for (const auto& info : p_.points_infos) f.caps.push_back(info.cap ? info.cap->units() : INT64_MAX);
     plan_certificate_bits(f);
